@@ -1,0 +1,73 @@
+/**
+ * The one closed registry of error codes, shared by server and SDK.
+ * Never reuse or rename a code: clients match on them. Add new ones at the end of a group.
+ * `retryable: true` means "the same frame may succeed later" (the SDK backs off and resends).
+ */
+export const ERRORS = {
+  // protocol and input
+  BAD_REQUEST: { message: 'The frame does not match the protocol schema', retryable: false },
+  PROTOCOL_VERSION_UNSUPPORTED: { message: 'This protocol version is not supported by the server', retryable: false },
+  FRAME_TOO_LARGE: { message: 'The frame is larger than the server accepts', retryable: false },
+  UNKNOWN_EVENT: { message: 'The server does not handle this event', retryable: false },
+
+  // connection and authentication
+  AUTH_REQUIRED: { message: 'A token is required in the handshake', retryable: false },
+  AUTH_INVALID: { message: 'The token is invalid', retryable: false },
+  AUTH_EXPIRED: { message: 'The token has expired', retryable: false },
+  ORIGIN_NOT_ALLOWED: { message: 'This origin is not allowed to connect', retryable: false },
+  GATEWAY_FULL: { message: 'This gateway is at its connection limit; retry later or elsewhere', retryable: true },
+
+  // attempt and paper
+  NOT_JOINED: { message: 'Join the exam before saving answers', retryable: true },
+  ATTEMPT_FORBIDDEN: { message: 'This attempt does not belong to the connected candidate', retryable: false },
+  SITTING_NOT_FOUND: { message: 'The sitting in the token does not exist', retryable: false },
+  CANDIDATE_NOT_ENROLLED: { message: 'The candidate is not enrolled in this sitting', retryable: false },
+  SITTING_NOT_OPEN: { message: 'The sitting has not opened yet', retryable: true },
+  SITTING_CLOSED: { message: 'The sitting window has closed', retryable: false },
+  ATTEMPT_CLOSED: { message: 'The attempt has been submitted or locked', retryable: false },
+  DEADLINE_PASSED: { message: 'The answer arrived after the deadline', retryable: false },
+  QUESTION_UNKNOWN: { message: 'The question is not part of this paper', retryable: false },
+  OPTION_UNKNOWN: { message: 'An option id does not belong to this question', retryable: false },
+  ANSWER_TYPE_MISMATCH: { message: 'The answer value does not fit the question type', retryable: false },
+
+  // capacity and dependencies
+  OVERLOADED: { message: 'The server is busy; retry later', retryable: true },
+  QUEUE_UNAVAILABLE: { message: 'The answer queue is unreachable; the answer was not accepted, retry later', retryable: true },
+  STORE_UNAVAILABLE: { message: 'The database is unreachable; retry later', retryable: true },
+  INTERNAL: { message: 'Unexpected server error; retry later', retryable: true },
+} as const satisfies Record<string, { message: string; retryable: boolean }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** The error object carried in every failed ack and in connect_error.data. */
+export interface ProtocolError {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+  /** Optional human detail, e.g. which field failed validation. Never contains secrets. */
+  detail?: string;
+}
+
+export function protocolError(code: ErrorCode, detail?: string): ProtocolError {
+  const entry = ERRORS[code];
+  const error: ProtocolError = { code, message: entry.message, retryable: entry.retryable };
+  if (detail !== undefined) error.detail = detail.slice(0, 500);
+  return error;
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, value);
+}
+
+/** An Error carrying a ProtocolError, thrown inside the server and the SDK. */
+export class ExamhallError extends Error {
+  readonly error: ProtocolError;
+  constructor(code: ErrorCode, detail?: string) {
+    super(detail ? `${code}: ${detail}` : code);
+    this.name = 'ExamhallError';
+    this.error = protocolError(code, detail);
+  }
+  get code(): ErrorCode {
+    return this.error.code;
+  }
+}

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { AttemptId, EpochMs } from './ids.js';
+import { Paper } from './exam.js';
+import { StoredAnswer } from './answers.js';
+
+export const AttemptStatus = z.enum(['not_started', 'lobby', 'in_progress', 'submitted', 'auto_submitted', 'locked']);
+export type AttemptStatus = z.infer<typeof AttemptStatus>;
+
+/** client → server `exam:join` */
+export const JoinRequest = z.object({ protocolVersion: z.number().int().positive() });
+export type JoinRequest = z.infer<typeof JoinRequest>;
+
+/** ack of `exam:join` when accepted. */
+export const JoinReply = z.object({
+  attemptId: AttemptId,
+  status: AttemptStatus,
+  paper: Paper,
+  answers: z.array(StoredAnswer),
+  startedAt: EpochMs,
+  /** answers received after deadline + graceMs are refused */
+  deadline: EpochMs,
+  graceMs: z.number().int().nonnegative(),
+  /** server clock when the reply was built, for the SDK's offset estimate */
+  serverTime: EpochMs,
+});
+export type JoinReply = z.infer<typeof JoinReply>;
