@@ -1,0 +1,139 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, isDevTokenSecret, loadConfig, type Config } from './config/config.js';
+import { createLogger } from './observability/logger.js';
+import { connectDatabase } from './store/db.js';
+import { migrate } from './store/migrate.js';
+import { DEFAULT_SEED, seedDemo } from './exam/seed.js';
+import { TokenService } from './auth/tokens.js';
+import { startNode, type Role } from './app.js';
+
+const USAGE = `examhall <command> [options]
+
+Roles (long-running):
+  gateway                 Socket.IO gateway on uWebSockets.js (/candidate), health at /healthz and /readyz
+  worker                  BullMQ answer worker: flushes answer batches to Postgres
+  all                     both in one process (demo and tests)
+
+Commands:
+  migrate                 apply numbered SQL migrations to DATABASE_SCHEMA
+  seed [--candidates N] [--sitting ID]
+                          demo districts, centers, a 20-question exam, one sitting, N candidates
+  token --candidate ID [--sitting ID] [--ttl SECONDS]
+                          print a signed candidate token
+  demo [--candidates N]   migrate + seed + run role "all", printing how to connect
+
+Configuration comes from environment variables; see README.md.`;
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      candidates: { type: 'string' },
+      sitting: { type: 'string' },
+      candidate: { type: 'string' },
+      ttl: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+  });
+  if (!command || values.help || command === 'help') return void process.stdout.write(`${USAGE}\n`);
+  const config = loadConfig();
+  const sittingId = values.sitting ?? DEFAULT_SEED.sittingId;
+
+  switch (command) {
+    case 'gateway':
+    case 'worker':
+    case 'all':
+      return runRole(config, command);
+    case 'migrate':
+      return withDatabase(config, async (sql) => {
+        const result = await migrate(sql, config.DATABASE_SCHEMA);
+        process.stdout.write(`migrations applied: ${result.applied.length ? result.applied.join(', ') : 'none (up to date)'}\n`);
+      });
+    case 'seed':
+      return withDatabase(config, async (sql) => {
+        await migrate(sql, config.DATABASE_SCHEMA);
+        const seeded = await seedDemo(sql, { candidates: positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId });
+        process.stdout.write(`seeded sitting ${seeded.sittingId} with ${seeded.candidateIds.length} candidates\n`);
+      });
+    case 'token': {
+      if (!values.candidate) throw new UsageError('token needs --candidate ID');
+      const tokens = new TokenService(config);
+      const ttl = values.ttl ? positiveInt(values.ttl, config.TOKEN_TTL_S) : undefined;
+      process.stdout.write(`${await tokens.issueCandidateToken({ candidateId: values.candidate, sittingId }, ttl)}\n`);
+      return;
+    }
+    case 'demo':
+      return runDemo(config, positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId);
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+class UsageError extends Error {}
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`expected a positive whole number, got "${value}"`);
+  return n;
+}
+
+async function withDatabase(config: Config, work: (sql: ReturnType<typeof connectDatabase>) => Promise<void>): Promise<void> {
+  const sql = connectDatabase(config);
+  try {
+    await work(sql);
+  } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function runRole(config: Config, role: Role): Promise<void> {
+  const logger = createLogger(config, role);
+  if (isDevTokenSecret(config)) logger.warn('TOKEN_SECRET is the development default; set it outside development');
+  const node = await startNode(config, role, logger);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining');
+    const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS);
+    force.unref();
+    node.close().then(() => process.exit(0), (err) => {
+      logger.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+async function runDemo(config: Config, candidates: number, sittingId: string): Promise<void> {
+  await withDatabase(config, async (sql) => {
+    await migrate(sql, config.DATABASE_SCHEMA);
+    await seedDemo(sql, { candidates, sittingId });
+  });
+  await runRole(config, 'all');
+  const tokens = new TokenService(config);
+  const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
+  const sample = await Promise.all([1, 2, 3].map((n) => tokens.issueCandidateToken({ candidateId: `cand-${String(n).padStart(6, '0')}`, sittingId })));
+  process.stdout.write(`
+examhall demo is running: sitting "${sittingId}" with ${candidates} candidates (cand-000001 … cand-${String(candidates).padStart(6, '0')}).
+  gateway:   ${base}   (Socket.IO namespace /candidate)   health: ${base}/healthz  ${base}/readyz
+  tokens for cand-000001..3:
+${sample.map((t) => `    ${t}`).join('\n')}
+  another token:        npm run examhall -- token --candidate cand-000042
+  answer as a candidate: npm run demo:candidate -- --token <token>
+Stop with Ctrl+C.
+`);
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`examhall: ${(err as Error).message}\n\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`examhall: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,76 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const DEV_TOKEN_SECRET = 'examhall-dev-secret-change-me-0123456789abcdef';
+
+const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const bool = z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1');
+
+/**
+ * Every setting and its default, in one place. Read from the environment (names as below, upper case).
+ * A bad value stops start-up with a message naming the variable.
+ */
+export const ConfigSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+    /** Several gateways may share one port (SO_REUSEPORT is uWS's default on Linux). */
+    GATEWAY_ID: z.string().min(1).default(`${hostname()}-${process.pid}`),
+    /** `uws` (uWebSockets.js, default) or `ws` (Node's http + ws, the fallback engine). */
+    WS_ENGINE: z.enum(['uws', 'ws']).default('uws'),
+    /** Refuse to start when uWS's native binary did not load, instead of falling back to `ws`. */
+    REQUIRE_NATIVE_UWS: bool.default(false),
+    DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
+    /** Postgres schema holding examhall's tables (tests use one per file). */
+    DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('examhall'),
+    PG_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    /** Prefix of every Redis key: BullMQ queues and the Socket.IO adapter channels. */
+    REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('examhall'),
+    TOKEN_SECRET: z.string().min(32, 'TOKEN_SECRET must be at least 32 characters').default(DEV_TOKEN_SECRET),
+    TOKEN_TTL_S: z.coerce.number().int().positive().default(6 * 3600),
+    /** Comma-separated allowed browser origins; `*` allows any. Clients that send no Origin (Node) are allowed. */
+    ALLOWED_ORIGINS: csv.default(['http://localhost:8080', 'http://127.0.0.1:8080']),
+    /** Per-process connection cap, kept below the 20,000 open-file limit (a uWS process at the limit spins). */
+    MAX_CONNECTIONS: z.coerce.number().int().positive().max(19_000).default(15_000),
+    MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+    /** Answer batcher: flush after this many answers or this many milliseconds, whichever first. */
+    BATCH_MAX_ANSWERS: z.coerce.number().int().positive().default(500),
+    BATCH_MAX_WAIT_MS: z.coerce.number().int().min(0).default(5),
+    /** Answers waiting for Redis beyond this get OVERLOADED (retry later) instead of growing memory. */
+    BATCH_MAX_PENDING: z.coerce.number().int().positive().default(50_000),
+    /** How long a batch may wait for Redis before its answers get QUEUE_UNAVAILABLE. */
+    ENQUEUE_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
+    WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
+    /** BullMQ lock: a job held by a dead worker is retried after about this long. */
+    WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(15_000),
+    WORKER_ATTEMPTS: z.coerce.number().int().positive().default(25),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.NODE_ENV === 'production' && c.TOKEN_SECRET === DEV_TOKEN_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['TOKEN_SECRET'], message: 'set TOKEN_SECRET in production' });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment (plus overrides, used by tests) into a Config or throws a ConfigError listing every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const known = Object.keys(ConfigSchema.shape);
+  const picked = Object.fromEntries(known.filter((k) => env[k] !== undefined && env[k] !== '').map((k) => [k, env[k]]));
+  const parsed = ConfigSchema.safeParse(picked);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return { ...parsed.data, ...overrides };
+}
+
+export const isDevTokenSecret = (c: Config) => c.TOKEN_SECRET === DEV_TOKEN_SECRET;

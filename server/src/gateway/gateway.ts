@@ -1,0 +1,112 @@
+import { createAdapter } from '@socket.io/redis-adapter';
+import { Redis } from 'ioredis';
+import { EVENTS, NAMESPACES } from '@examhall/shared';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import type { Sql } from '../store/db.js';
+import { TokenService } from '../auth/tokens.js';
+import { AnswerBatcher } from '../answers/batcher.js';
+import { createAnswerQueue } from '../answers/queue.js';
+import { ExamContentCache } from '../exam/content.js';
+import { adapterKey } from './adapter-key.js';
+import { bindEngine } from './engine.js';
+import { setUpCandidateNamespace, type CandidateNamespace } from './candidate-namespace.js';
+
+export interface GatewayHandle {
+  port: number;
+  engineName: 'uws' | 'ws';
+  connections: () => number;
+  /** stop accepting, tell clients to reconnect elsewhere, flush batches, close */
+  close: () => Promise<void>;
+}
+
+/** Connections beyond the soft cap get a coded GATEWAY_FULL; beyond this headroom the HTTP upgrade itself is refused. */
+const HARD_CAP_HEADROOM = 500;
+
+export async function startGateway(config: Config, sql: Sql, logger: Logger): Promise<GatewayHandle> {
+  const redisOptions = { lazyConnect: false, maxRetriesPerRequest: 1 } as const;
+  const adapterPub = new Redis(config.REDIS_URL, redisOptions);
+  const adapterSub = adapterPub.duplicate();
+  // Fails fast when Redis is down, so a batch gets QUEUE_UNAVAILABLE instead of waiting in an offline queue.
+  const producer = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  for (const r of [adapterPub, adapterSub, producer]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+
+  const queue = createAnswerQueue(producer, config);
+  const batcher = new AnswerBatcher({
+    maxAnswers: config.BATCH_MAX_ANSWERS,
+    maxWaitMs: config.BATCH_MAX_WAIT_MS,
+    maxPending: config.BATCH_MAX_PENDING,
+    enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS,
+    enqueue: async (items) => {
+      await queue.add('batch', { gatewayId: config.GATEWAY_ID, items });
+    },
+    logger,
+  });
+
+  let draining = false;
+  let connectionCount = () => 0;
+  const allowedOrigins = new Set(config.ALLOWED_ORIGINS);
+  const anyOrigin = allowedOrigins.has('*');
+
+  const engine = await bindEngine(
+    config,
+    {
+      serveClient: false,
+      maxHttpBufferSize: config.MAX_FRAME_BYTES,
+      transports: ['websocket', 'polling'],
+      cors: { origin: anyOrigin ? true : [...allowedOrigins], credentials: false },
+      adapter: createAdapter(adapterPub, adapterSub, { key: adapterKey(config) }),
+      allowRequest: (req, callback) => {
+        const origin = req.headers.origin;
+        if (origin && !anyOrigin && !allowedOrigins.has(origin)) return callback('ORIGIN_NOT_ALLOWED', false);
+        if (connectionCount() >= config.MAX_CONNECTIONS + HARD_CAP_HEADROOM) return callback('GATEWAY_FULL', false);
+        callback(null, true);
+      },
+    },
+    {
+      '/healthz': async () => ({ status: 200, body: { status: 'ok', draining } }),
+      '/readyz': async () => {
+        const checks = await readinessChecks(producer, sql);
+        const ready = checks.redis && checks.postgres && !draining;
+        return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not ready', ...checks, draining } };
+      },
+    },
+    logger,
+  );
+  connectionCount = () => engine.io.engine.clientsCount;
+
+  setUpCandidateNamespace(engine.io.of(NAMESPACES.candidate) as unknown as CandidateNamespace, {
+    sql,
+    tokens: new TokenService(config),
+    cache: new ExamContentCache(sql),
+    batcher,
+    logger,
+    gatewayId: config.GATEWAY_ID,
+    acceptingConnections: () => !draining && connectionCount() <= config.MAX_CONNECTIONS,
+  });
+  logger.info({ port: engine.port, engine: engine.engineName, maxConnections: config.MAX_CONNECTIONS }, 'gateway listening');
+
+  return {
+    port: engine.port,
+    engineName: engine.engineName,
+    connections: connectionCount,
+    close: async () => {
+      draining = true;
+      engine.stopListening();
+      engine.io.of(NAMESPACES.candidate).emit(EVENTS.serverDraining, { reconnectInMs: 1000 });
+      await batcher.close();
+      await new Promise<void>((resolve) => engine.io.close(() => resolve()));
+      await queue.close();
+      for (const r of [adapterPub, adapterSub, producer]) r.disconnect();
+      logger.info('gateway closed');
+    },
+  };
+}
+
+async function readinessChecks(redis: Redis, sql: Sql): Promise<{ redis: boolean; postgres: boolean }> {
+  const withTimeout = <T>(p: Promise<T>) =>
+    Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]).catch(() => false);
+  const [redisOk, postgresOk] = await Promise.all([withTimeout(redis.ping()), withTimeout(sql.unsafe('SELECT 1'))]);
+  return { redis: redisOk, postgres: postgresOk };
+}
+

@@ -1,0 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Sql } from './db.js';
+
+const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
+
+/** Every statement in store/sql/, by file name without `.sql`; each file's header says its inputs and outputs. */
+const statements: ReadonlyMap<string, string> = new Map(
+  readdirSync(sqlDir)
+    .filter((f) => f.endsWith('.sql'))
+    .map((f) => [basename(f, '.sql'), readFileSync(join(sqlDir, f), 'utf8')]),
+);
+
+export type QueryName =
+  | 'find-attempt-context'
+  | 'start-attempt'
+  | 'attempt-answers'
+  | 'load-exam'
+  | 'flush-answers'
+  | 'upsert-districts'
+  | 'upsert-centers'
+  | 'upsert-candidates'
+  | 'enroll-candidates'
+  | 'insert-exam'
+  | 'insert-exam-keys'
+  | 'upsert-sitting';
+
+/** Runs a named statement as a prepared statement with positional parameters. */
+export function runQuery<Row extends object = Record<string, unknown>>(
+  sql: Sql,
+  name: QueryName,
+  params: unknown[],
+): Promise<Row[]> {
+  const text = statements.get(name);
+  if (!text) throw new Error(`no SQL file named ${name}.sql`);
+  return sql.unsafe(text, params as never[], { prepare: true }) as unknown as Promise<Row[]>;
+}

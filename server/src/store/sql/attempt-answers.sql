@@ -1,0 +1,4 @@
+-- attempt-answers: the stored (highest-seq) answer per question of one attempt.
+-- in:  $1 attempt_id uuid
+-- out: question_id, seq, value
+SELECT question_id, seq, value FROM answers WHERE attempt_id = $1

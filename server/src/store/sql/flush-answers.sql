@@ -1,0 +1,29 @@
+-- flush-answers: one batch of answers, written in one statement (so atomically).
+-- Every distinct version goes to the append-only event log; the current answer per
+-- (attempt, question) only moves forward: a replay or an older seq never overwrites a newer one.
+-- in:  $1 attempt_id uuid[], $2 question_id text[], $3 seq bigint[], $4 value (JSON text) text[],
+--      $5 received_at (epoch ms) bigint[], $6 gateway_id text[]   -- parallel arrays, one entry per version
+-- out: one row per (attempt, question) whose stored answer changed
+WITH incoming AS (
+  SELECT attempt_id, question_id, seq, value::jsonb AS value,
+         to_timestamp(received_ms / 1000.0) AS received_at, gateway_id
+  FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])
+       AS t (attempt_id, question_id, seq, value, received_ms, gateway_id)
+),
+logged AS (
+  INSERT INTO answer_events (attempt_id, question_id, seq, value, received_at, gateway_id)
+  SELECT attempt_id, question_id, seq, value, received_at, gateway_id FROM incoming
+  ON CONFLICT (attempt_id, question_id, seq) DO NOTHING
+),
+latest AS (
+  SELECT DISTINCT ON (attempt_id, question_id) *
+  FROM incoming
+  ORDER BY attempt_id, question_id, seq DESC
+)
+INSERT INTO answers AS stored (attempt_id, question_id, seq, value, received_at, gateway_id)
+SELECT attempt_id, question_id, seq, value, received_at, gateway_id FROM latest
+ON CONFLICT (attempt_id, question_id) DO UPDATE
+  SET seq = excluded.seq, value = excluded.value, received_at = excluded.received_at,
+      gateway_id = excluded.gateway_id, committed_at = now()
+  WHERE stored.seq < excluded.seq
+RETURNING attempt_id, question_id, seq

@@ -1,0 +1,69 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Emitter } from '@socket.io/redis-emitter';
+import { EVENTS, NAMESPACES, attemptRoom } from '@examhall/shared';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import type { Sql } from '../store/db.js';
+import { ANSWER_QUEUE, type AnswerBatchJob } from '../answers/queue.js';
+import { adapterKey } from '../gateway/adapter-key.js';
+import { flushAnswers, latestPerQuestion } from './flush.js';
+
+export interface AnswerWorkerDeps {
+  config: Config;
+  sql: Sql;
+  /** blocking connection for BullMQ (maxRetriesPerRequest: null) */
+  workerConnection: Redis;
+  /** ordinary connection for publishing commit notices through the Socket.IO adapter channel */
+  publisher: Redis;
+  logger: Logger;
+}
+
+/**
+ * Takes answer batches from the queue, writes each in one statement, then tells the candidates'
+ * rooms which (question, seq) are committed. A worker killed mid-batch leaves the job locked; after
+ * WORKER_LOCK_MS another worker takes it again — harmless, because the write only moves forward.
+ */
+export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob> {
+  const { config, sql, logger } = deps;
+  const candidates = new Emitter(deps.publisher, { key: adapterKey(config) }).of(NAMESPACES.candidate);
+
+  const worker = new Worker<AnswerBatchJob>(
+    ANSWER_QUEUE,
+    async (job) => {
+      const { gatewayId, items } = job.data;
+      const started = performance.now();
+      const changed = await flushAnswers(sql, gatewayId, items);
+      notifyCommitted(candidates, items);
+      logger.debug({ job: job.id, answers: items.length, changed, ms: Math.round(performance.now() - started) }, 'batch committed');
+    },
+    {
+      connection: deps.workerConnection,
+      prefix: config.REDIS_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      lockDuration: config.WORKER_LOCK_MS,
+      stalledInterval: Math.max(1000, Math.floor(config.WORKER_LOCK_MS / 2)),
+      // a batch whose worker died is retried however often that happens; it never fails for it
+      maxStalledCount: 1000,
+    },
+  );
+  worker.on('failed', (job, err) => {
+    logger.error({ job: job?.id, attemptsMade: job?.attemptsMade, err: err.message }, 'answer batch failed; will retry');
+  });
+  worker.on('error', (err) => logger.error({ err: err.message }, 'answer worker error'));
+  return worker;
+}
+
+type CandidateEmitter = ReturnType<Emitter['of']>;
+
+function notifyCommitted(candidates: CandidateEmitter, items: AnswerBatchJob['items']): void {
+  const byAttempt = new Map<string, { questionId: string; seq: number }[]>();
+  for (const item of latestPerQuestion(items)) {
+    let list = byAttempt.get(item.a);
+    if (!list) byAttempt.set(item.a, (list = []));
+    list.push({ questionId: item.q, seq: item.s });
+  }
+  for (const [attemptId, committed] of byAttempt) {
+    candidates.to(attemptRoom(attemptId)).emit(EVENTS.answerCommitted, { attemptId, items: committed });
+  }
+}
