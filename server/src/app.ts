@@ -25,7 +25,8 @@ export async function startNode(config: Config, role: Role, logger = createLogge
 
   if (role === 'worker' || role === 'all') {
     const workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-    const publisher = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+    // the emitter publishes without awaiting: let commands wait for Redis rather than reject unobserved
+    const publisher = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
     workerRedis.push(workerConnection, publisher);
     for (const r of workerRedis) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     worker = startAnswerWorker({ config, sql, workerConnection, publisher, logger });

@@ -92,6 +92,8 @@ async function withDatabase(config: Config, work: (sql: ReturnType<typeof connec
 async function runRole(config: Config, role: Role): Promise<void> {
   const logger = createLogger(config, role);
   if (isDevTokenSecret(config)) logger.warn('TOKEN_SECRET is the development default; set it outside development');
+  // A stray rejection inside a library must not take thousands of sockets down with it.
+  process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
   const node = await startNode(config, role, logger);
   let stopping = false;
   const stop = (signal: string) => {

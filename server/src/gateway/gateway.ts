@@ -24,8 +24,8 @@ export interface GatewayHandle {
 const HARD_CAP_HEADROOM = 500;
 
 export async function startGateway(config: Config, sql: Sql, logger: Logger): Promise<GatewayHandle> {
-  const redisOptions = { lazyConnect: false, maxRetriesPerRequest: 1 } as const;
-  const adapterPub = new Redis(config.REDIS_URL, redisOptions);
+  // Adapter commands wait for Redis to come back instead of rejecting (the adapter does not catch them).
+  const adapterPub = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const adapterSub = adapterPub.duplicate();
   // Fails fast when Redis is down, so a batch gets QUEUE_UNAVAILABLE instead of waiting in an offline queue.
   const producer = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
