@@ -33,6 +33,7 @@ export async function createTestEnv(overrides: Partial<Config> = {}, seed: Parti
       NODE_ENV: 'test',
       WORKER_LOCK_MS: '2000',
       PG_POOL_MAX: '4',
+      TOKEN_SECRET: `test-secret-${id}-${randomBytes(16).toString('hex')}`,
     },
     overrides,
   );
