@@ -136,7 +136,7 @@ describe('authentication at the handshake', () => {
       .setExpirationTime(opts.exp ?? Math.floor(Date.now() / 1000) + 60)
       .sign(opts.secret ?? key());
 
-  it.each([
+  it.each<[string, () => Promise<string | undefined>, ProtocolError['code']]>([
     ['no token', async () => undefined, 'AUTH_REQUIRED'],
     ['garbage', async () => 'not.a.jwt', 'AUTH_INVALID'],
     ['expired', async () => sign({}, { exp: Math.floor(Date.now() / 1000) - 10 }), 'AUTH_EXPIRED'],
@@ -146,7 +146,7 @@ describe('authentication at the handshake', () => {
       const body = Buffer.from(JSON.stringify({ sub: candidate(6), sit: env.seeded.sittingId, iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE.candidate, exp: Math.floor(Date.now() / 1000) + 60 })).toString('base64url');
       return `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${body}.`;
     }, 'AUTH_INVALID'],
-  ] as const)('refuses %s with a coded connect error', async (_name, makeToken, code) => {
+  ])('refuses %s with a coded connect error', async (_name, makeToken, code) => {
     const refusal = await connectRefusal(open(await makeToken()));
     expect(refusal.data).toMatchObject({ code, retryable: false });
   });

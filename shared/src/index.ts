@@ -6,3 +6,4 @@ export * from './schemas/exam.js';
 export * from './schemas/answers.js';
 export * from './schemas/join.js';
 export * from './schemas/ack.js';
+export * from './random-answer.js';

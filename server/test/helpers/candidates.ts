@@ -1,19 +1,5 @@
 import { ExamClient, MemoryOutboxStorage } from '@examhall/client-sdk';
-import type { AnswerValue, JoinReply, PaperQuestion } from '@examhall/shared';
-
-/** A valid random answer for a question of the paper. */
-export function randomValue(q: PaperQuestion, random = Math.random): AnswerValue {
-  switch (q.type) {
-    case 'single':
-      return { kind: 'choice', optionIds: [q.options![Math.floor(random() * q.options!.length)]!.id] };
-    case 'multiple':
-      return { kind: 'choice', optionIds: q.options!.filter(() => random() < 0.5).map((o) => o.id) };
-    case 'numeric':
-      return { kind: 'numeric', value: Math.round(random() * 1000) };
-    case 'text':
-      return { kind: 'text', text: `answer ${Math.round(random() * 1e6)}` };
-  }
-}
+import { randomAnswer, type JoinReply } from '@examhall/shared';
 
 /**
  * A candidate driven through the real SDK that records the highest seq the server acknowledged
@@ -45,7 +31,7 @@ export class RecordingCandidate {
     this.loop = (async () => {
       while (this.running) {
         const q = this.paper!.questions[Math.floor(Math.random() * this.paper!.questions.length)]!;
-        await this.client.saveAnswer(q.id, randomValue(q));
+        await this.client.saveAnswer(q.id, randomAnswer(q));
         await new Promise((r) => setTimeout(r, intervalMs));
       }
     })();
