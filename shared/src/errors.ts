@@ -35,6 +35,12 @@ export const ERRORS = {
   QUEUE_UNAVAILABLE: { message: 'The answer queue is unreachable; the answer was not accepted, retry later', retryable: true },
   STORE_UNAVAILABLE: { message: 'The database is unreachable; retry later', retryable: true },
   INTERNAL: { message: 'Unexpected server error; retry later', retryable: true },
+
+  // raised by the SDK itself (never sent by the server)
+  ACK_TIMEOUT: { message: 'No acknowledgement arrived in time; the frame is kept and sent again', retryable: true },
+  CONNECTION_LOST: { message: 'The connection dropped before the acknowledgement; the frame is kept and sent again', retryable: true },
+  MALFORMED_SERVER_FRAME: { message: 'A frame from the server did not match the protocol', retryable: true },
+  STORAGE_FAILED: { message: 'The local outbox storage failed; answers are kept in memory and still sent', retryable: true },
 } as const satisfies Record<string, { message: string; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,40 @@
+/**
+ * A candidate in the terminal: joins with a token, answers every question of its paper through the
+ * SDK, and waits until the server says every answer is committed.
+ *   npm run demo:candidate -- --token <token> [--url http://127.0.0.1:8080]
+ */
+import { parseArgs } from 'node:util';
+import { randomAnswer } from '@examhall/shared';
+import { ExamClient } from '../src/index.js';
+
+const { values } = parseArgs({ options: { token: { type: 'string' }, url: { type: 'string', default: 'http://127.0.0.1:8080' } } });
+if (!values.token) {
+  process.stderr.write('usage: npm run demo:candidate -- --token <token> [--url http://127.0.0.1:8080]\n');
+  process.exit(2);
+}
+
+let client: ExamClient;
+try {
+  client = new ExamClient({ url: values.url!, token: values.token });
+} catch (err) {
+  process.stderr.write(`demo candidate: ${(err as Error).message}\n`);
+  process.exit(2);
+}
+client.on('queued', ({ questionId, seq }) => process.stdout.write(`  queued     ${questionId} (seq ${seq})\n`));
+client.on('committed', ({ questionId, seq }) => process.stdout.write(`  committed  ${questionId} (seq ${seq})\n`));
+client.on('rejected', ({ questionId, error }) => process.stdout.write(`  rejected   ${questionId}: ${error.code}\n`));
+
+try {
+  await client.connect();
+  const joined = await client.join();
+  const minutesLeft = Math.round((joined.deadline - client.serverNow()) / 60_000);
+  process.stdout.write(`joined "${joined.paper.title}": ${joined.paper.questions.length} questions, ${minutesLeft} min left, clock offset ${Math.round(client.clockOffsetMs)} ms\n`);
+  for (const question of joined.paper.questions) await client.saveAnswer(question.id, randomAnswer(question));
+  await client.waitUntilDrained(30_000);
+  process.stdout.write(`all ${joined.paper.questions.length} answers committed\n`);
+} catch (err) {
+  process.stderr.write(`demo candidate failed: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+} finally {
+  await client.close();
+}

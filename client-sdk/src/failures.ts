@@ -1,0 +1,20 @@
+import { ExamhallError, protocolError, type ProtocolError } from '@examhall/shared';
+
+/** First few zod issues as one line, for error details (never the payload itself). */
+export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+  const shown = issues.slice(0, 3).map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
+  return issues.length > 3 ? `${shown.join('; ')}; +${issues.length - 3} more` : shown.join('; ');
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Any failure as a ProtocolError; unknown ones count as retryable INTERNAL errors. */
+export function toProtocolError(error: unknown): ProtocolError {
+  return error instanceof ExamhallError ? error.error : protocolError('INTERNAL', describeError(error));
+}
+
+export function toExamhallError(error: ProtocolError): ExamhallError {
+  return new ExamhallError(error.code, error.detail);
+}

@@ -1,0 +1,16 @@
+/**
+ * @examhall/client-sdk: the candidate's client, for browsers and Node. Node-only pieces
+ * (FileOutboxStorage) live in `@examhall/client-sdk/node`.
+ */
+export { ExamClient } from './client.js';
+export type { AnswerRef, AnswerState, ExamClientEvents, KnownAnswer } from './client.js';
+export { DEFAULTS } from './options.js';
+export type { ExamClientOptions, Transport } from './options.js';
+export { LocalStorageOutboxStorage, MemoryOutboxStorage } from './storage.js';
+export type { OutboxStorage, SyncStorage } from './storage.js';
+export type { OutboxEntry, OutboxEntryState } from './outbox.js';
+export { TypedEmitter } from './emitter.js';
+export type { EventMap, Listener } from './emitter.js';
+export { decodeTokenClaims, outboxKeyForToken } from './token.js';
+export { ANSWER_BACKOFF, CONNECT_BACKOFF, backoffDelay } from './backoff.js';
+export type { BackoffPolicy } from './backoff.js';

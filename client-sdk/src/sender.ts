@@ -1,0 +1,179 @@
+import { AnswerQueued, ackSchema, protocolError, type AnswerSaveRequest, type ProtocolError } from '@examhall/shared';
+import { backoffDelay } from './backoff.js';
+import type { Outbox, OutboxEntry } from './outbox.js';
+import { describeIssues, describeError } from './failures.js';
+
+const saveAckSchema = ackSchema(AnswerQueued);
+
+export interface SenderOptions {
+  maxInFlight: number;
+  resendAfterMs: number;
+  ackTimeoutMs: number;
+  now: () => number;
+}
+
+/** What the sender needs from the client: the wire, and somewhere to report. */
+export interface SenderHooks {
+  /** Emits one `answer:save`; resolves with the raw ack, rejects on ack timeout or disconnect. */
+  transmit(request: AnswerSaveRequest): Promise<unknown>;
+  queued(questionId: string, seq: number, receivedAt: number): void;
+  retrying(questionId: string, seq: number, error: ProtocolError, inMs: number): void;
+  rejected(questionId: string, seq: number, error: ProtocolError): void;
+  /** the server forgot our join: the client pauses the sender and rejoins */
+  notJoined(questionId: string, seq: number, error: ProtocolError): void;
+  /** the server sent an ack that does not match the protocol */
+  malformed(error: ProtocolError): void;
+}
+
+/**
+ * Sends outbox entries over one joined session: at most `maxInFlight` unacknowledged frames,
+ * per-entry backoff on retryable errors, and a resend of `queued` entries that are not
+ * committed within `resendAfterMs` (the queue may have lost them).
+ */
+export class AnswerSender {
+  private attemptId: string | null = null;
+  /** bumped whenever a session ends: acks from an older session are ignored */
+  private session = 0;
+  private inFlight = 0;
+  private resendTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly options: SenderOptions,
+    private readonly hooks: SenderHooks,
+  ) {}
+
+  get sending(): boolean {
+    return this.attemptId !== null;
+  }
+
+  /** After each successful join: everything still in the outbox is sent again on this session. */
+  start(attemptId: string): void {
+    this.pause();
+    this.attemptId = attemptId;
+    for (const entry of this.outbox.values()) entry.state = 'pending';
+    this.pump();
+  }
+
+  /**
+   * On disconnect or NOT_JOINED. Acks still outstanding belong to a dead session: their entries
+   * go back to pending. `queued` entries stay queued (still true) until the next start().
+   */
+  pause(): void {
+    this.attemptId = null;
+    this.session++;
+    this.inFlight = 0;
+    if (this.resendTimer !== undefined) clearTimeout(this.resendTimer);
+    this.resendTimer = undefined;
+    for (const entry of this.outbox.values()) {
+      if (entry.retryTimer !== undefined) clearTimeout(entry.retryTimer);
+      entry.retryTimer = undefined;
+      if (entry.state === 'sending') entry.state = 'pending';
+    }
+  }
+
+  /** Sends what may be sent now. Cheap to call after any change. */
+  pump(): void {
+    const attemptId = this.attemptId;
+    if (attemptId === null) return;
+    for (const entry of this.outbox.values()) {
+      if (this.inFlight >= this.options.maxInFlight) return;
+      if (entry.state === 'pending' && entry.written && entry.retryTimer === undefined) this.send(entry, attemptId);
+    }
+  }
+
+  private send(entry: OutboxEntry, attemptId: string): void {
+    entry.state = 'sending';
+    this.inFlight++;
+    const session = this.session;
+    const { questionId, seq, value } = entry;
+    let transmitted: Promise<unknown>;
+    try {
+      transmitted = this.hooks.transmit({ attemptId, questionId, seq, value });
+    } catch (error) {
+      transmitted = Promise.reject(error);
+    }
+    transmitted.then(
+      (reply) => this.settle(session, entry, seq, { reply }),
+      (error: unknown) => this.settle(session, entry, seq, { error }),
+    );
+  }
+
+  private settle(session: number, entry: OutboxEntry, seq: number, outcome: { reply?: unknown; error?: unknown }): void {
+    if (session !== this.session) return; // pause() already put the entry back
+    this.inFlight--;
+    // superseded by a newer save, committed, or renumbered meanwhile: only the current entry moves
+    const current = this.outbox.get(entry.questionId) === entry && entry.seq === seq;
+    if ('error' in outcome) {
+      const detail = `answer:save not acknowledged (${describeError(outcome.error)}; ack timeout ${this.options.ackTimeoutMs} ms)`;
+      this.retry(entry, current, protocolError('ACK_TIMEOUT', detail));
+    } else {
+      const parsed = saveAckSchema.safeParse(outcome.reply);
+      if (!parsed.success) {
+        // An unexpected server reply: we cannot know whether it was accepted, and a resend is harmless.
+        const error = protocolError('MALFORMED_SERVER_FRAME', `malformed answer:save ack: ${describeIssues(parsed.error.issues)}`);
+        this.hooks.malformed(error);
+        this.retry(entry, current, error);
+      } else if (parsed.data.ok) {
+        if (current) {
+          entry.state = 'queued';
+          entry.attempts = 0;
+          entry.queuedAt = this.options.now();
+          this.armResend();
+        }
+        this.hooks.queued(entry.questionId, seq, parsed.data.data.receivedAt);
+      } else {
+        const { error } = parsed.data;
+        if (error.code === 'NOT_JOINED') {
+          if (current) entry.state = 'pending';
+          this.hooks.notJoined(entry.questionId, seq, error);
+          return;
+        }
+        if (error.retryable) {
+          this.retry(entry, current, error);
+        } else {
+          // The server will never take this answer (deadline passed, wrong type...): keeping it
+          // would resend it forever. The application hears about it through `rejected`.
+          if (current) this.outbox.drop(entry);
+          this.hooks.rejected(entry.questionId, seq, error);
+        }
+      }
+    }
+    this.pump();
+  }
+
+  private retry(entry: OutboxEntry, current: boolean, error: ProtocolError): void {
+    if (!current) return; // the newer entry is the one that gets sent
+    entry.state = 'pending';
+    const inMs = backoffDelay(entry.attempts++);
+    entry.retryTimer = setTimeout(() => {
+      entry.retryTimer = undefined;
+      this.pump();
+    }, inMs);
+    this.hooks.retrying(entry.questionId, entry.seq, error, inMs);
+  }
+
+  /** One timer for the oldest queued entry; it re-arms itself for the next one. */
+  private armResend(): void {
+    if (this.resendTimer !== undefined || this.attemptId === null) return;
+    let oldest = Number.POSITIVE_INFINITY;
+    for (const entry of this.outbox.values()) {
+      if (entry.state === 'queued' && entry.queuedAt !== undefined) oldest = Math.min(oldest, entry.queuedAt);
+    }
+    if (!Number.isFinite(oldest)) return;
+    const inMs = Math.max(0, oldest + this.options.resendAfterMs - this.options.now());
+    this.resendTimer = setTimeout(() => {
+      this.resendTimer = undefined;
+      this.resendStale();
+    }, inMs);
+  }
+
+  private resendStale(): void {
+    const now = this.options.now();
+    for (const entry of this.outbox.values()) {
+      if (entry.state === 'queued' && now - (entry.queuedAt ?? now) >= this.options.resendAfterMs) entry.state = 'pending';
+    }
+    this.pump();
+    this.armResend();
+  }
+}
