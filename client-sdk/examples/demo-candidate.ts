@@ -26,12 +26,17 @@ client.on('rejected', ({ questionId, error }) => process.stdout.write(`  rejecte
 
 try {
   await client.connect();
-  const joined = await client.join();
-  const minutesLeft = Math.round((joined.deadline - client.serverNow()) / 60_000);
-  process.stdout.write(`joined "${joined.paper.title}": ${joined.paper.questions.length} questions, ${minutesLeft} min left, clock offset ${Math.round(client.clockOffsetMs)} ms\n`);
-  for (const question of joined.paper.questions) await client.saveAnswer(question.id, randomAnswer(question));
+  let joined = await client.join();
+  if (joined.status === 'lobby') {
+    process.stdout.write('in the lobby: waiting for the start signal (npm run examhall -- start --sitting <id>)\n');
+    joined = await new Promise((resolve) => client.once('started', resolve));
+  }
+  const paper = joined.paper!;
+  const minutesLeft = Math.round((joined.deadline! - client.serverNow()) / 60_000);
+  process.stdout.write(`joined "${paper.title}": ${paper.questions.length} questions, ${minutesLeft} min left, clock offset ${Math.round(client.clockOffsetMs)} ms\n`);
+  for (const question of paper.questions) await client.saveAnswer(question.id, randomAnswer(question));
   await client.waitUntilDrained(30_000);
-  process.stdout.write(`all ${joined.paper.questions.length} answers committed\n`);
+  process.stdout.write(`all ${paper.questions.length} answers committed\n`);
 } catch (err) {
   process.stderr.write(`demo candidate failed: ${(err as Error).message}\n`);
   process.exitCode = 1;

@@ -5,6 +5,8 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { connectDatabase, type Sql } from './store/db.js';
 import { startGateway, type GatewayHandle } from './gateway/gateway.js';
 import { startAnswerWorker } from './worker/answer-worker.js';
+import { startDeadlineWorker } from './worker/deadline-worker.js';
+import { createAttemptServices, type AttemptServices } from './attempts/services.js';
 
 export type Role = 'gateway' | 'worker' | 'all';
 
@@ -12,35 +14,42 @@ export interface ExamhallNode {
   config: Config;
   logger: Logger;
   sql: Sql;
+  attempts: AttemptServices;
   gateway?: GatewayHandle;
   close: () => Promise<void>;
 }
 
-/** Starts one process's roles: a gateway, an answer worker, or both (`all`, the demo and tests' default). */
+/** Starts one process's roles: a gateway, the workers, or both (`all`, the demo and tests' default). */
 export async function startNode(config: Config, role: Role, logger = createLogger(config, role)): Promise<ExamhallNode> {
   const sql = connectDatabase(config);
+  const attempts = createAttemptServices(config, sql, logger);
   let gateway: GatewayHandle | undefined;
-  let worker: Worker | undefined;
+  let answerWorker: Worker | undefined;
+  let deadlineWorker: { close: () => Promise<void> } | undefined;
   const workerRedis: Redis[] = [];
 
   if (role === 'worker' || role === 'all') {
-    const workerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-    // the emitter publishes without awaiting: let commands wait for Redis rather than reject unobserved
+    // BullMQ workers block on Redis: their connections must never give up on a command
+    const answerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+    const deadlineConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
     const publisher = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-    workerRedis.push(workerConnection, publisher);
+    workerRedis.push(answerConnection, deadlineConnection, publisher);
     for (const r of workerRedis) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-    worker = startAnswerWorker({ config, sql, workerConnection, publisher, logger });
-    logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'answer worker started');
+    answerWorker = startAnswerWorker({ config, sql, workerConnection: answerConnection, publisher, finalizer: attempts.finalizer, logger });
+    deadlineWorker = startDeadlineWorker({ config, sql, workerConnection: deadlineConnection, finalizer: attempts.finalizer, scheduler: attempts.scheduler, logger });
+    logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers started');
   }
-  if (role === 'gateway' || role === 'all') gateway = await startGateway(config, sql, logger);
+  if (role === 'gateway' || role === 'all') gateway = await startGateway(config, sql, attempts, logger);
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
       await gateway?.close();
-      await worker?.close();
+      await answerWorker?.close();
+      await deadlineWorker?.close();
       for (const r of workerRedis) r.disconnect();
+      await attempts.close();
       await sql.end({ timeout: 5 });
     })());
-  return { config, logger, sql, gateway, close };
+  return { config, logger, sql, attempts, gateway, close };
 }

@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
+import { ExamhallError } from '@examhall/shared';
 import { ConfigError, isDevTokenSecret, loadConfig, type Config } from './config/config.js';
 import { createLogger } from './observability/logger.js';
-import { connectDatabase } from './store/db.js';
+import { connectDatabase, type Sql } from './store/db.js';
+import { createAttemptServices, type AttemptServices } from './attempts/services.js';
+import { startSitting } from './attempts/start-signal.js';
 import { migrate } from './store/migrate.js';
 import { DEFAULT_SEED, seedDemo } from './exam/seed.js';
 import { TokenService } from './auth/tokens.js';
@@ -21,6 +24,11 @@ Commands:
   token --candidate ID [--sitting ID] [--ttl SECONDS]
                           print a signed candidate token
   demo [--candidates N]   migrate + seed + run role "all", printing how to connect
+  start --sitting ID      the start signal of a sitting whose candidates wait in a lobby
+  extend --attempt ID --minutes N [--reason TEXT]
+  pause --attempt ID [--reason TEXT]
+  resume --attempt ID [--reason TEXT]
+                          change one attempt's time (audited; candidates see it live)
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -33,6 +41,10 @@ async function main(argv: string[]): Promise<void> {
       sitting: { type: 'string' },
       candidate: { type: 'string' },
       ttl: { type: 'string' },
+      attempt: { type: 'string' },
+      minutes: { type: 'string' },
+      reason: { type: 'string' },
+      'start-mode': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     strict: true,
@@ -54,7 +66,8 @@ async function main(argv: string[]): Promise<void> {
     case 'seed':
       return withDatabase(config, async (sql) => {
         await migrate(sql, config.DATABASE_SCHEMA);
-        const seeded = await seedDemo(sql, { candidates: positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId });
+        const startMode = values['start-mode'] === 'signal' ? 'signal' : 'on_join';
+        const seeded = await seedDemo(sql, { candidates: positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId, startMode });
         process.stdout.write(`seeded sitting ${seeded.sittingId} with ${seeded.candidateIds.length} candidates\n`);
       });
     case 'token': {
@@ -64,6 +77,24 @@ async function main(argv: string[]): Promise<void> {
       process.stdout.write(`${await tokens.issueCandidateToken({ candidateId: values.candidate, sittingId }, ttl)}\n`);
       return;
     }
+    case 'start':
+    case 'extend':
+    case 'pause':
+    case 'resume':
+      return withAttemptServices(config, async ({ sql, attempts }) => {
+        const actor = `cli:${process.env.USER ?? 'operator'}`;
+        if (command === 'start') {
+          const started = await startSitting({ sql, ...attempts }, sittingId, actor);
+          return `sitting ${sittingId} started at ${new Date(started.startedAt).toISOString()}: ${started.attempts} candidates were waiting`;
+        }
+        if (!values.attempt) throw new UsageError(`${command} needs --attempt ID`);
+        const change = { actor, reason: values.reason };
+        const update =
+          command === 'extend' ? await attempts.timing.extend(values.attempt, positiveInt(values.minutes, 0) * 60, change)
+          : command === 'pause' ? await attempts.timing.pause(values.attempt, change)
+          : await attempts.timing.resume(values.attempt, change);
+        return `attempt ${values.attempt}: ${update.reason}, deadline ${update.deadline ? new Date(update.deadline).toISOString() : '-'}${update.paused ? ' (paused)' : ''}`;
+      });
     case 'demo':
       return runDemo(config, positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId);
     default:
@@ -85,6 +116,18 @@ async function withDatabase(config: Config, work: (sql: ReturnType<typeof connec
   try {
     await work(sql);
   } finally {
+    await sql.end({ timeout: 5 });
+  }
+}
+
+async function withAttemptServices(config: Config, work: (deps: { sql: Sql; attempts: AttemptServices }) => Promise<string>): Promise<void> {
+  const logger = createLogger({ ...config, LOG_LEVEL: 'warn' }, 'cli');
+  const sql = connectDatabase(config);
+  const attempts = createAttemptServices(config, sql, logger);
+  try {
+    process.stdout.write(`${await work({ sql, attempts })}\n`);
+  } finally {
+    await attempts.close();
     await sql.end({ timeout: 5 });
   }
 }
@@ -132,7 +175,7 @@ Stop with Ctrl+C.
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  if (err instanceof ConfigError || err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+  if (err instanceof ConfigError || err instanceof UsageError || err instanceof ExamhallError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`examhall: ${(err as Error).message}\n\n`);
     process.exit(2);
   }

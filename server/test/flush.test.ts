@@ -11,7 +11,7 @@ beforeAll(async () => {
   env = await createTestEnv();
   attempts = [];
   for (const candidate of env.seeded.candidateIds.slice(0, 3)) {
-    await runQuery(env.sql, 'start-attempt', [env.seeded.sittingId, candidate, 'test']);
+    await runQuery(env.sql, 'start-attempt', [env.seeded.sittingId, candidate, 'test', 'in_progress', new Date()]);
     const [row] = await runQuery<{ attempt_id: string }>(env.sql, 'find-attempt-context', [env.seeded.sittingId, candidate]);
     attempts.push(row!.attempt_id);
   }

@@ -47,7 +47,7 @@ describe('limits and degraded dependencies', () => {
     const { attemptId, deadline } = await rawJoin(s);
     const onTime = await rawEmit(s, EVENTS.answerSave, { attemptId, questionId: 'q04', seq: 1, value: { kind: 'numeric', value: 1 } });
     expect(onTime).toMatchObject({ ok: true });
-    await new Promise((r) => setTimeout(r, Math.max(0, deadline - Date.now()) + 100));
+    await new Promise((r) => setTimeout(r, Math.max(0, deadline! - Date.now()) + 100));
     const late = await rawEmit(s, EVENTS.answerSave, { attemptId, questionId: 'q04', seq: 2, value: { kind: 'numeric', value: 2 } });
     expect(late).toMatchObject({ ok: false, error: { code: 'DEADLINE_PASSED', retryable: false } });
   });

@@ -34,10 +34,10 @@ describe('join', () => {
     const first = open(tok);
     await connected(first);
     const reply = await rawJoin(first);
-    expect(reply.paper.questions).toHaveLength(DEMO_EXAM.questions.length);
+    expect(reply.paper!.questions).toHaveLength(DEMO_EXAM.questions.length);
     expect(reply.status).toBe('in_progress');
     expect(Math.abs(reply.serverTime - Date.now())).toBeLessThan(2000);
-    expect(reply.deadline).toBeGreaterThan(reply.startedAt);
+    expect(reply.deadline!).toBeGreaterThan(reply.startedAt!);
 
     const json = JSON.stringify(reply);
     expect(json).not.toMatch(/"(key|accepted|correct|optionId|tolerance)"/);
@@ -56,7 +56,7 @@ describe('join', () => {
     await connected(other);
     const otherReply = await rawJoin(other);
     expect(otherReply.attemptId).not.toBe(reply.attemptId);
-    expect(otherReply.paper.questions.map((q) => q.id)).not.toEqual(reply.paper.questions.map((q) => q.id));
+    expect(otherReply.paper!.questions.map((q) => q.id)).not.toEqual(reply.paper!.questions.map((q) => q.id));
   });
 
   it('returns stored answers at their highest seq after a rejoin', async () => {

@@ -50,7 +50,8 @@ describe('the answer path through the SDK and a real gateway', () => {
     c.on('queued', ({ seq }) => queued.push(seq));
     c.on('committed', ({ seq }) => committed.push(seq));
     await c.connect();
-    const { attemptId, paper } = await c.join();
+    const { attemptId, paper: joinedPaper } = await c.join();
+    const paper = joinedPaper!;
 
     const expected = new Map<string, { seq: number; value: AnswerValue }>();
     for (let round = 0; round < 3; round++) {

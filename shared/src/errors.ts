@@ -29,6 +29,9 @@ export const ERRORS = {
   QUESTION_UNKNOWN: { message: 'The question is not part of this paper', retryable: false },
   OPTION_UNKNOWN: { message: 'An option id does not belong to this question', retryable: false },
   ANSWER_TYPE_MISMATCH: { message: 'The answer value does not fit the question type', retryable: false },
+  ATTEMPT_NOT_STARTED: { message: 'The sitting has not started yet; wait in the lobby', retryable: true },
+  ATTEMPT_PAUSED: { message: 'The attempt is paused; answers are accepted again when it resumes', retryable: true },
+  SECTION_CLOSED: { message: 'The time for this section is over', retryable: false },
 
   // capacity and dependencies
   OVERLOADED: { message: 'The server is busy; retry later', retryable: true },

@@ -13,5 +13,7 @@ export function randomAnswer(question: PaperQuestion, random: () => number = Mat
       return { kind: 'numeric', value: Math.round(random() * 1000) };
     case 'text':
       return { kind: 'text', text: `answer ${Math.round(random() * 1e6)}` };
+    case 'essay':
+      return { kind: 'text', text: `An essay of ${Math.round(random() * 1e6)} words.` };
   }
 }

@@ -1,23 +1,25 @@
-import { ExamhallError, PaperQuestion, type AnswerValue, type ErrorCode, type Paper } from '@examhall/shared';
+import { AnswerKey, ExamhallError, PaperQuestion, Section, type AnswerValue, type ErrorCode, type Paper } from '@examhall/shared';
 import { z } from 'zod';
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
 import { seededRandom, shuffled } from './shuffle.js';
+import { AsyncCache } from '../util/async-cache.js';
 
 /** An exam version's content as the gateway holds it in memory: questions without keys, plus lookups. */
 export interface ExamContent {
   examId: string;
   version: number;
   title: string;
+  sections: Section[];
   questions: PaperQuestion[];
   byId: ReadonlyMap<string, { question: PaperQuestion; optionIds: ReadonlySet<string> }>;
 }
 
-const StoredContent = z.object({ questions: z.array(PaperQuestion) });
+const StoredContent = z.object({ sections: z.array(Section).default([]), questions: z.array(PaperQuestion) });
 
-export function toExamContent(examId: string, version: number, title: string, questions: PaperQuestion[]): ExamContent {
+export function toExamContent(examId: string, version: number, title: string, questions: PaperQuestion[], sections: Section[] = []): ExamContent {
   const byId = new Map(questions.map((q) => [q.id, { question: q, optionIds: new Set(q.options?.map((o) => o.id)) }]));
-  return { examId, version, title, questions, byId };
+  return { examId, version, title, sections, questions, byId };
 }
 
 /**
@@ -26,27 +28,43 @@ export function toExamContent(examId: string, version: number, title: string, qu
  * so entries never go stale.
  */
 export class ExamContentCache {
-  private readonly entries = new Map<string, Promise<ExamContent>>();
-  constructor(private readonly sql: Sql) {}
+  private readonly cache: AsyncCache<ExamContent>;
+  constructor(sql: Sql) {
+    this.cache = new AsyncCache(async (cacheKey) => {
+      const [examId, version] = splitVersionKey(cacheKey);
+      const rows = await runQuery<{ title: string; content: unknown }>(sql, 'load-exam', [examId, version]);
+      const row = rows[0];
+      if (!row) throw new ExamhallError('SITTING_NOT_FOUND', `exam ${examId}@${version} is missing`);
+      const content = StoredContent.parse(row.content);
+      return toExamContent(examId, version, row.title, content.questions, content.sections);
+    });
+  }
 
   get(examId: string, version: number): Promise<ExamContent> {
-    const cacheKey = `${examId}@${version}`;
-    let entry = this.entries.get(cacheKey);
-    if (!entry) {
-      entry = this.load(examId, version);
-      this.entries.set(cacheKey, entry);
-      entry.catch(() => this.entries.delete(cacheKey)); // a failed load is retried by the next join
-    }
-    return entry;
+    return this.cache.get(versionKey(examId, version));
+  }
+}
+
+/** Answer keys per exam version, for scoring. Held by whoever finalises attempts; never sent to a socket. */
+export class ExamKeyCache {
+  private readonly cache: AsyncCache<ReadonlyMap<string, AnswerKey>>;
+  constructor(sql: Sql) {
+    this.cache = new AsyncCache(async (cacheKey) => {
+      const [examId, version] = splitVersionKey(cacheKey);
+      const rows = await runQuery<{ question_id: string; key: unknown }>(sql, 'load-exam-keys', [examId, version]);
+      return new Map(rows.map((r) => [r.question_id, AnswerKey.parse(r.key)]));
+    });
   }
 
-  private async load(examId: string, version: number): Promise<ExamContent> {
-    const rows = await runQuery<{ title: string; content: unknown }>(this.sql, 'load-exam', [examId, version]);
-    const row = rows[0];
-    if (!row) throw new ExamhallError('SITTING_NOT_FOUND', `exam ${examId}@${version} is missing`);
-    const content = StoredContent.parse(row.content);
-    return toExamContent(examId, version, row.title, content.questions);
+  get(examId: string, version: number): Promise<ReadonlyMap<string, AnswerKey>> {
+    return this.cache.get(versionKey(examId, version));
   }
+}
+
+const versionKey = (examId: string, version: number) => `${version}@${examId}`;
+function splitVersionKey(key: string): [string, number] {
+  const at = key.indexOf('@');
+  return [key.slice(at + 1), Number(key.slice(0, at))];
 }
 
 /** The candidate's own paper: question and option order shuffled by a seed derived from the attempt. */
@@ -55,7 +73,7 @@ export function buildPaper(content: ExamContent, attemptId: string): Paper {
   const questions = shuffled(content.questions, random).map((q) =>
     q.options ? { ...q, options: shuffled(q.options, random) } : q,
   );
-  return { examId: content.examId, examVersion: content.version, title: content.title, questions };
+  return { examId: content.examId, examVersion: content.version, title: content.title, sections: content.sections, questions };
 }
 
 /** Checks an answer against the paper: the question exists, the value fits its type, options exist. */
@@ -75,6 +93,7 @@ export function checkAnswerFitsPaper(content: ExamContent, questionId: string, v
     case 'numeric':
       return value.kind === 'numeric' ? null : 'ANSWER_TYPE_MISMATCH';
     case 'text':
+    case 'essay':
       return value.kind === 'text' ? null : 'ANSWER_TYPE_MISMATCH';
   }
 }

@@ -21,6 +21,7 @@ export const DEMO_EXAM: ExamDefinition = {
   id: 'demo-pedagogy',
   version: 1,
   title: 'Teacher Eligibility — Demo Paper',
+  sections: [],
   questions: [
     choice('q01', 'Which stage did Piaget call the "concrete operational" stage?', ['0–2 years', '2–7 years', '7–11 years', '11+ years'], [2]),
     choice('q02', 'Formative assessment is mainly used to…', ['rank students', 'improve learning while it happens', 'certify completion', 'select for admission'], [1]),

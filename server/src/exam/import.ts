@@ -11,7 +11,7 @@ export async function importExamDefinition(sql: Sql, input: unknown): Promise<bo
   const exam = ExamDefinition.parse(input);
   const questions = exam.questions.map(({ key: _key, ...question }) => question);
   return (await sql.begin(async (tx) => {
-    const inserted = await runQuery(tx as unknown as Sql, 'insert-exam', [exam.id, exam.version, exam.title, JSON.stringify({ questions })]);
+    const inserted = await runQuery(tx as unknown as Sql, 'insert-exam', [exam.id, exam.version, exam.title, JSON.stringify({ sections: exam.sections, questions })]);
     if (inserted.length === 0) return false;
     await runQuery(tx as unknown as Sql, 'insert-exam-keys', [
       exam.id,

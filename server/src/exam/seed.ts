@@ -21,6 +21,8 @@ export interface SeedOptions {
   windowHours: number;
   durationMinutes: number;
   graceSeconds: number;
+  /** 'on_join': each clock starts at the candidate's first join; 'signal': a lobby until the start signal */
+  startMode: 'on_join' | 'signal';
 }
 
 export const DEFAULT_SEED: SeedOptions = {
@@ -30,6 +32,7 @@ export const DEFAULT_SEED: SeedOptions = {
   windowHours: 24,
   durationMinutes: 90,
   graceSeconds: 30,
+  startMode: 'on_join',
 };
 
 export const candidateId = (n: number) => `cand-${String(n).padStart(6, '0')}`;
@@ -48,7 +51,7 @@ export async function seedDemo(sql: Sql, options: Partial<SeedOptions> = {}): Pr
   const closesAt = new Date(opensAt.getTime() + o.windowHours * 3_600_000);
   await runQuery(sql, 'upsert-sitting', [
     o.sittingId, DEMO_EXAM.id, DEMO_EXAM.version, `${DEMO_EXAM.title} (${o.sittingId})`,
-    opensAt, closesAt, o.durationMinutes * 60, o.graceSeconds,
+    opensAt, closesAt, Math.max(1, Math.round(o.durationMinutes * 60)), o.graceSeconds, o.startMode,
   ]);
 
   // Candidates are spread over centers by district share (weighted round robin).

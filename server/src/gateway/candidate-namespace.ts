@@ -3,42 +3,44 @@ import {
   EVENTS,
   ExamhallError,
   JoinRequest,
+  SubmitRequest,
+  TimeSyncRequest,
   attemptRoom,
   protocolError,
   type Ack,
   type CandidateClientEvents,
   type CandidateServerEvents,
   type ProtocolError,
+  type SubmitReply,
 } from '@examhall/shared';
 import type { Namespace, Socket } from 'socket.io';
 import type { z } from 'zod';
 import type { CandidateClaims, TokenService } from '../auth/tokens.js';
 import type { AnswerBatcher } from '../answers/batcher.js';
-import { checkAnswerFitsPaper, type ExamContentCache } from '../exam/content.js';
+import type { AttemptFinalizer } from '../attempts/finalize.js';
 import type { Logger } from '../observability/logger.js';
-import type { Sql } from '../store/db.js';
-import { joinAttempt, type JoinedAttempt } from './join.js';
+import { checkAnswerAllowed } from './answer-rules.js';
+import { joinAttempt, type JoinDeps, type JoinedAttempt } from './join.js';
+import { lobbyRoom, syncLifecycle } from './lifecycle-sync.js';
+import { acceptsAnswerAt } from '../exam/deadline.js';
 
 export interface CandidateSocketData {
   claims: CandidateClaims;
   attempt?: JoinedAttempt;
 }
 
-type CandidateSocket = Socket<CandidateClientEvents, CandidateServerEvents, Record<string, never>, CandidateSocketData>;
+export type CandidateSocket = Socket<CandidateClientEvents, CandidateServerEvents, Record<string, never>, CandidateSocketData>;
 export type CandidateNamespace = Namespace<CandidateClientEvents, CandidateServerEvents, Record<string, never>, CandidateSocketData>;
 
-export interface CandidateDeps {
-  sql: Sql;
+export interface CandidateDeps extends JoinDeps {
   tokens: TokenService;
-  cache: ExamContentCache;
   batcher: AnswerBatcher;
-  logger: Logger;
-  gatewayId: string;
+  finalizer: AttemptFinalizer;
   /** true while this gateway takes new connections (cap and drain) */
   acceptingConnections: () => boolean;
 }
 
-const KNOWN_EVENTS = new Set<string>([EVENTS.join, EVENTS.answerSave]);
+const KNOWN_EVENTS = new Set<string>([EVENTS.join, EVENTS.answerSave, EVENTS.timeSync, EVENTS.submit]);
 
 /** A connect_error whose `data` the SDK reads as a ProtocolError. */
 function connectError(error: ProtocolError): Error & { data: ProtocolError } {
@@ -65,6 +67,8 @@ function parse<T extends z.ZodType>(schema: T, payload: unknown): z.infer<T> {
 }
 
 export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: CandidateDeps): void {
+  const lifecycle = syncLifecycle(nsp, deps.logger);
+
   nsp.use((socket, next) => {
     if (!deps.acceptingConnections()) return next(connectError(protocolError('GATEWAY_FULL')));
     deps.tokens.verifyCandidateToken(socket.handshake.auth?.token).then(
@@ -79,42 +83,61 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
   nsp.on('connection', (socket: CandidateSocket) => {
     const log = deps.logger.child({ socket: socket.id, candidate: socket.data.claims.candidateId });
 
-    /** Runs a handler for a frame that must carry an ack; any failure becomes a coded error ack. */
-    const handle = <T>(event: string, work: (payload: unknown) => Promise<T>) =>
-      (payload: unknown, ack: unknown) => {
+    /** Registers a handler for a frame that must carry an ack; any failure becomes a coded error ack. */
+    const handle = <T>(event: keyof CandidateClientEvents, work: (payload: unknown) => Promise<T> | T) => {
+      socket.on(event, ((payload: unknown, ack: unknown) => {
         if (typeof ack !== 'function') {
           socket.emit(EVENTS.serverError, protocolError('BAD_REQUEST', `${event} needs an acknowledgement callback`));
           return;
         }
         const reply = ack as (r: Ack<T>) => void;
-        work(payload).then(
-          (data) => reply({ ok: true, data }),
-          (err: unknown) => reply({ ok: false, error: toProtocolError(err, log) }),
-        );
-      };
+        Promise.resolve()
+          .then(() => work(payload))
+          .then(
+            (data) => reply({ ok: true, data }),
+            (err: unknown) => reply({ ok: false, error: toProtocolError(err, log) }),
+          );
+      }) as never);
+    };
 
-    socket.on(EVENTS.join, handle(EVENTS.join, async (payload) => {
+    handle(EVENTS.join, async (payload) => {
       const request = parse(JoinRequest, payload);
-      const { reply, joined } = await joinAttempt(deps.sql, deps.cache, socket.data.claims, request.protocolVersion, deps.gatewayId);
+      const { reply, joined } = await joinAttempt(deps, socket.data.claims, request.protocolVersion);
       socket.data.attempt = joined;
       await socket.join(attemptRoom(joined.attemptId));
-      log.debug({ attempt: joined.attemptId }, 'joined');
+      if (joined.status === 'lobby') await socket.join(lobbyRoom(joined.sittingId));
+      lifecycle.takeOver(joined.attemptId, socket.id);
+      log.debug({ attempt: joined.attemptId, status: joined.status }, 'joined');
       return reply;
-    }) as never);
+    });
 
-    socket.on(EVENTS.answerSave, handle(EVENTS.answerSave, async (payload) => {
+    handle(EVENTS.answerSave, async (payload) => {
       const request = parse(AnswerSaveRequest, payload);
+      const receivedAt = Date.now(); // the server's clock decides; the client's is never asked
+      const attempt = checkAnswerAllowed(socket.data.attempt, request, receivedAt);
+      await deps.batcher.submit({ a: attempt.attemptId, q: request.questionId, s: request.seq, v: request.value, r: receivedAt });
+      return { status: 'queued' as const, questionId: request.questionId, seq: request.seq, receivedAt };
+    });
+
+    handle(EVENTS.timeSync, (payload) => ({ clientSentAt: parse(TimeSyncRequest, payload).clientSentAt, serverTime: Date.now() }));
+
+    handle(EVENTS.submit, async (payload): Promise<SubmitReply> => {
+      const request = parse(SubmitRequest, payload);
       const attempt = socket.data.attempt;
       if (!attempt) throw new ExamhallError('NOT_JOINED');
       if (request.attemptId !== attempt.attemptId) throw new ExamhallError('ATTEMPT_FORBIDDEN');
-      if (attempt.status !== 'in_progress') throw new ExamhallError('ATTEMPT_CLOSED');
-      const receivedAt = Date.now(); // the server's clock decides; the client's is never asked
-      if (receivedAt > attempt.deadline + attempt.graceMs) throw new ExamhallError('DEADLINE_PASSED');
-      const misfit = checkAnswerFitsPaper(attempt.content, request.questionId, request.value);
-      if (misfit) throw new ExamhallError(misfit);
-      await deps.batcher.submit({ a: attempt.attemptId, q: request.questionId, s: request.seq, v: request.value, r: receivedAt });
-      return { status: 'queued' as const, questionId: request.questionId, seq: request.seq, receivedAt };
-    }) as never);
+      if (attempt.status === 'lobby') throw new ExamhallError('ATTEMPT_NOT_STARTED');
+      if (attempt.inputs?.pausedAt != null) throw new ExamhallError('ATTEMPT_PAUSED');
+      // after deadline + grace the final map no longer counts: the attempt ends as auto-submitted
+      const inTime = attempt.inputs !== null && acceptsAnswerAt(attempt.inputs, attempt.graceMs, Date.now());
+      const outcome = await deps.finalizer.finalize(attempt.attemptId, inTime
+        ? { status: 'submitted', actor: `candidate:${socket.data.claims.candidateId}`, finalAnswers: request.answers, gatewayId: deps.gatewayId }
+        : { status: 'auto_submitted', actor: 'auto-submit' });
+      if (outcome.kind !== 'final') throw new ExamhallError('INTERNAL', 'attempt could not be finalised');
+      attempt.status = outcome.status;
+      attempt.inputs = null;
+      return { status: outcome.status, submittedAt: outcome.submittedAt };
+    });
 
     socket.onAny((event: string, ...args: unknown[]) => {
       if (KNOWN_EVENTS.has(event)) return;

@@ -7,7 +7,7 @@ import type { Sql } from '../store/db.js';
 import { TokenService } from '../auth/tokens.js';
 import { AnswerBatcher } from '../answers/batcher.js';
 import { createAnswerQueue } from '../answers/queue.js';
-import { ExamContentCache } from '../exam/content.js';
+import type { AttemptServices } from '../attempts/services.js';
 import { adapterKey } from './adapter-key.js';
 import { bindEngine } from './engine.js';
 import { setUpCandidateNamespace, type CandidateNamespace } from './candidate-namespace.js';
@@ -23,7 +23,7 @@ export interface GatewayHandle {
 /** Connections beyond the soft cap get a coded GATEWAY_FULL; beyond this headroom the HTTP upgrade itself is refused. */
 const HARD_CAP_HEADROOM = 500;
 
-export async function startGateway(config: Config, sql: Sql, logger: Logger): Promise<GatewayHandle> {
+export async function startGateway(config: Config, sql: Sql, attempts: AttemptServices, logger: Logger): Promise<GatewayHandle> {
   // Adapter commands wait for Redis to come back instead of rejecting (the adapter does not catch them).
   const adapterPub = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
   const adapterSub = adapterPub.duplicate();
@@ -78,7 +78,9 @@ export async function startGateway(config: Config, sql: Sql, logger: Logger): Pr
   setUpCandidateNamespace(engine.io.of(NAMESPACES.candidate) as unknown as CandidateNamespace, {
     sql,
     tokens: new TokenService(config),
-    cache: new ExamContentCache(sql),
+    contents: attempts.contents,
+    scheduler: attempts.scheduler,
+    finalizer: attempts.finalizer,
     batcher,
     logger,
     gatewayId: config.GATEWAY_ID,

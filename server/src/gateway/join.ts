@@ -1,79 +1,108 @@
 import { ExamhallError, PROTOCOL_VERSION, type JoinReply, type StoredAnswer } from '@examhall/shared';
 import type { CandidateClaims } from '../auth/tokens.js';
 import { buildPaper, type ExamContent, type ExamContentCache } from '../exam/content.js';
+import { deadlineAt, unpausedDeadline, type DeadlineInputs } from '../exam/deadline.js';
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
+import { deadlineInputsOf, type AttemptTimingRow } from '../attempts/state.js';
+import type { DeadlineScheduler } from '../attempts/deadline-jobs.js';
+import type { Logger } from '../observability/logger.js';
 
 /** What a socket remembers about its attempt after joining; everything else lives in Postgres or Redis. */
 export interface JoinedAttempt {
   attemptId: string;
+  sittingId: string;
   status: JoinReply['status'];
-  deadline: number;
   graceMs: number;
   content: ExamContent;
+  /** the deadline's parts; null in the lobby and once final */
+  inputs: DeadlineInputs | null;
+  /** the sitting's and candidate's timing, to start a lobby attempt's clock without a query */
+  timing: Pick<DeadlineInputs, 'durationS' | 'windowClosesAt' | 'extraTimeS' | 'extraTimeMultiplier'>;
 }
 
-interface AttemptContextRow {
+interface AttemptContextRow extends AttemptTimingRow {
   sitting_id: string;
-  exam_id: string;
-  exam_version: number;
+  start_mode: 'on_join' | 'signal';
+  sitting_started_at: Date | null;
   opens_at: Date;
-  closes_at: Date;
-  grace_s: number;
   enrolled: boolean;
-  attempt_id: string | null;
-  status: JoinReply['status'] | null;
-  started_at: Date | null;
-  deadline_at: Date | null;
+}
+
+export interface JoinDeps {
+  sql: Sql;
+  contents: ExamContentCache;
+  scheduler: DeadlineScheduler;
+  gatewayId: string;
+  logger: Logger;
 }
 
 /**
- * Joins a candidate to its attempt in the token's sitting, creating the attempt on the first join.
- * Costs one to three small queries; the exam content comes from the gateway's memory.
+ * Joins a candidate to its attempt in the token's sitting, creating it on the first join — in the
+ * lobby when the sitting waits for a start signal, otherwise with its clock started now.
+ * Costs two or three small queries; the exam content comes from the gateway's memory.
  */
-export async function joinAttempt(
-  sql: Sql,
-  cache: ExamContentCache,
-  claims: CandidateClaims,
-  protocolVersion: number,
-  actor: string,
-): Promise<{ reply: JoinReply; joined: JoinedAttempt }> {
+export async function joinAttempt(deps: JoinDeps, claims: CandidateClaims, protocolVersion: number): Promise<{ reply: JoinReply; joined: JoinedAttempt }> {
   if (protocolVersion !== PROTOCOL_VERSION) {
     throw new ExamhallError('PROTOCOL_VERSION_UNSUPPORTED', `server speaks ${PROTOCOL_VERSION}`);
   }
-  let context = await readContext(sql, claims);
+  let context = await readContext(deps.sql, claims);
   if (!context.attempt_id) {
     const now = Date.now();
     if (now < context.opens_at.getTime()) throw new ExamhallError('SITTING_NOT_OPEN', `opens at ${context.opens_at.toISOString()}`);
     if (now >= context.closes_at.getTime()) throw new ExamhallError('SITTING_CLOSED');
-    await runQuery(sql, 'start-attempt', [claims.sittingId, claims.candidateId, actor]);
-    context = await readContext(sql, claims); // also covers a concurrent first join from another device
+    const waitsForSignal = context.start_mode === 'signal' && !context.sitting_started_at;
+    const startedAt = waitsForSignal ? null : context.start_mode === 'signal' ? context.sitting_started_at : new Date(now);
+    const created = await runQuery(deps.sql, 'start-attempt', [claims.sittingId, claims.candidateId, deps.gatewayId, waitsForSignal ? 'lobby' : 'in_progress', startedAt]);
+    context = await readContext(deps.sql, claims); // also covers a concurrent first join from another device
+    const inputs = deadlineInputsOf(context);
+    if (created.length > 0 && inputs) {
+      // best effort: if Redis is down now, the workers' sweep auto-submits from Postgres instead
+      deps.scheduler
+        .schedule([{ attemptId: context.attempt_id!, deadline: unpausedDeadline(inputs), graceMs: context.grace_s * 1000 }])
+        .catch((err: Error) => deps.logger.warn({ err: err.message }, 'could not schedule auto-submit; the sweep will'));
+    }
   }
-  const { attempt_id: attemptId, status, started_at: startedAt, deadline_at: deadlineAt } = context;
-  if (!attemptId || !status || !startedAt || !deadlineAt) throw new ExamhallError('INTERNAL', 'attempt was not created');
+  const { attempt_id: attemptId, status } = context;
+  if (!attemptId || !status) throw new ExamhallError('INTERNAL', 'attempt was not created');
 
   const [content, answerRows] = await Promise.all([
-    cache.get(context.exam_id, context.exam_version),
-    runQuery<{ question_id: string; seq: number; value: StoredAnswer['value'] }>(sql, 'attempt-answers', [attemptId]),
+    deps.contents.get(context.exam_id, context.exam_version),
+    runQuery<{ question_id: string; seq: number; value: StoredAnswer['value'] }>(deps.sql, 'attempt-answers', [attemptId]),
   ]);
   const joined: JoinedAttempt = {
     attemptId,
+    sittingId: context.sitting_id,
     status,
-    deadline: deadlineAt.getTime(),
     graceMs: context.grace_s * 1000,
     content,
+    inputs: status === 'lobby' ? null : deadlineInputsOf(context),
+    timing: {
+      durationS: context.duration_s,
+      windowClosesAt: context.closes_at.getTime(),
+      extraTimeS: context.extra_time_s,
+      extraTimeMultiplier: Number(context.extra_time_multiplier),
+    },
   };
-  const reply: JoinReply = {
-    attemptId,
-    status,
-    paper: buildPaper(content, attemptId),
-    answers: answerRows.map((r) => ({ questionId: r.question_id, seq: r.seq, value: r.value })),
-    startedAt: startedAt.getTime(),
-    deadline: joined.deadline,
+  const answers = answerRows.map((r) => ({ questionId: r.question_id, seq: r.seq, value: r.value }));
+  return { reply: buildJoinReply(joined, answers), joined };
+}
+
+/** The join reply (also the `exam:started` payload), built from what the socket holds. */
+export function buildJoinReply(joined: JoinedAttempt, answers: StoredAnswer[]): JoinReply {
+  const now = Date.now();
+  const started = joined.status !== 'lobby' && joined.inputs !== null;
+  return {
+    attemptId: joined.attemptId,
+    status: joined.status,
+    paper: joined.status === 'lobby' ? null : buildPaper(joined.content, joined.attemptId),
+    answers,
+    startedAt: started ? joined.inputs!.startedAt : null,
+    deadline: started ? deadlineAt(joined.inputs!, now) : null,
     graceMs: joined.graceMs,
-    serverTime: Date.now(),
+    paused: joined.inputs?.pausedAt != null,
+    serverTime: now,
   };
-  return { reply, joined };
 }
 
 async function readContext(sql: Sql, claims: CandidateClaims): Promise<AttemptContextRow> {

@@ -24,7 +24,18 @@ export type QueryName =
   | 'enroll-candidates'
   | 'insert-exam'
   | 'insert-exam-keys'
-  | 'upsert-sitting';
+  | 'upsert-sitting'
+  | 'lock-attempt'
+  | 'update-attempt-timing'
+  | 'finalize-attempt'
+  | 'rescore-attempt'
+  | 'upsert-question-scores'
+  | 'load-exam-keys'
+  | 'insert-audit'
+  | 'overdue-attempts'
+  | 'start-sitting'
+  | 'attempts-final'
+  | 'sitting-timing';
 
 /** Runs a named statement as a prepared statement with positional parameters. */
 export function runQuery<Row extends object = Record<string, unknown>>(

@@ -8,6 +8,7 @@ import type { Sql } from '../store/db.js';
 import { ANSWER_QUEUE, type AnswerBatchJob } from '../answers/queue.js';
 import { adapterKey } from '../gateway/adapter-key.js';
 import { flushAnswers, latestPerQuestion } from './flush.js';
+import type { AttemptFinalizer } from '../attempts/finalize.js';
 
 export interface AnswerWorkerDeps {
   config: Config;
@@ -16,6 +17,8 @@ export interface AnswerWorkerDeps {
   workerConnection: Redis;
   /** ordinary connection for publishing commit notices through the Socket.IO adapter channel */
   publisher: Redis;
+  /** rescoring of final attempts whose in-time answers were committed late */
+  finalizer: AttemptFinalizer;
   logger: Logger;
 }
 
@@ -34,8 +37,9 @@ export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob
       const { gatewayId, items } = job.data;
       const started = performance.now();
       const changed = await flushAnswers(sql, gatewayId, items);
+      await deps.finalizer.rescore(changed);
       notifyCommitted(candidates, items);
-      logger.debug({ job: job.id, answers: items.length, changed, ms: Math.round(performance.now() - started) }, 'batch committed');
+      logger.debug({ job: job.id, answers: items.length, changed: changed.length, ms: Math.round(performance.now() - started) }, 'batch committed');
     },
     {
       connection: deps.workerConnection,

@@ -28,12 +28,12 @@ export function latestPerQuestion(items: readonly AnswerItem[]): AnswerItem[] {
 /**
  * Writes one batch in a single statement (flush-answers.sql): all versions to the event log,
  * the highest seq per question to `answers`, never moving a stored answer backwards.
- * Returns the number of stored answers that changed.
+ * Returns the attempts whose stored answers changed.
  */
-export async function flushAnswers(sql: Sql, gatewayId: string, items: readonly AnswerItem[]): Promise<number> {
+export async function flushAnswers(sql: Sql, gatewayId: string, items: readonly AnswerItem[]): Promise<string[]> {
   const versions = distinctVersions(items);
-  if (versions.length === 0) return 0;
-  const rows = await runQuery(sql, 'flush-answers', [
+  if (versions.length === 0) return [];
+  const rows = await runQuery<{ attempt_id: string }>(sql, 'flush-answers', [
     versions.map((i) => i.a),
     versions.map((i) => i.q),
     versions.map((i) => i.s),
@@ -41,5 +41,5 @@ export async function flushAnswers(sql: Sql, gatewayId: string, items: readonly 
     versions.map((i) => i.r),
     versions.map(() => gatewayId),
   ]);
-  return rows.length;
+  return [...new Set(rows.map((r) => r.attempt_id))];
 }

@@ -6,7 +6,7 @@ export const AnswerValue = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('choice'), optionIds: z.array(ExternalId).max(26) }),
     z.object({ kind: z.literal('numeric'), value: z.number().finite() }),
-    z.object({ kind: z.literal('text'), text: z.string().max(5000) }),
+    z.object({ kind: z.literal('text'), text: z.string().max(5000) }), // short text and essays
   ])
   .nullable();
 export type AnswerValue = z.infer<typeof AnswerValue>;

@@ -3,12 +3,15 @@
 -- (attempt, question) only moves forward: a replay or an older seq never overwrites a newer one.
 -- in:  $1 attempt_id uuid[], $2 question_id text[], $3 seq bigint[], $4 value (JSON text) text[],
 --      $5 received_at (epoch ms) bigint[], $6 gateway_id text[]   -- parallel arrays, one entry per version
+-- Answers received after the attempt was submitted are dropped (the submit carried the final map).
 -- out: one row per (attempt, question) whose stored answer changed
 WITH incoming AS (
-  SELECT attempt_id, question_id, seq, value::jsonb AS value,
-         to_timestamp(received_ms / 1000.0) AS received_at, gateway_id
+  SELECT t.attempt_id, t.question_id, t.seq, t.value::jsonb AS value,
+         to_timestamp(t.received_ms / 1000.0) AS received_at, t.gateway_id
   FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::bigint[], $6::text[])
        AS t (attempt_id, question_id, seq, value, received_ms, gateway_id)
+  JOIN attempts a ON a.id = t.attempt_id
+  WHERE a.submitted_at IS NULL OR to_timestamp(t.received_ms / 1000.0) <= a.submitted_at
 ),
 logged AS (
   INSERT INTO answer_events (attempt_id, question_id, seq, value, received_at, gateway_id)

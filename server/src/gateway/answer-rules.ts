@@ -1,0 +1,27 @@
+import { ExamhallError, type AnswerSaveRequest } from '@examhall/shared';
+import { checkAnswerFitsPaper } from '../exam/content.js';
+import { acceptsAnswerAt, sectionClosesAt } from '../exam/deadline.js';
+import { FINAL_STATUSES } from '../attempts/state.js';
+import type { JoinedAttempt } from './join.js';
+
+/**
+ * Whether this socket's attempt takes this answer now, by the server's clock. Throws the coded
+ * refusal. Invariants 3 and 4: time is the server's, and only the socket's own attempt is written.
+ */
+export function checkAnswerAllowed(attempt: JoinedAttempt | undefined, request: AnswerSaveRequest, receivedAt: number): JoinedAttempt {
+  if (!attempt) throw new ExamhallError('NOT_JOINED');
+  if (request.attemptId !== attempt.attemptId) throw new ExamhallError('ATTEMPT_FORBIDDEN');
+  if (FINAL_STATUSES.has(attempt.status)) throw new ExamhallError('ATTEMPT_CLOSED');
+  const inputs = attempt.inputs;
+  if (attempt.status === 'lobby' || !inputs) throw new ExamhallError('ATTEMPT_NOT_STARTED');
+  if (inputs.pausedAt !== null) throw new ExamhallError('ATTEMPT_PAUSED');
+  if (!acceptsAnswerAt(inputs, attempt.graceMs, receivedAt)) throw new ExamhallError('DEADLINE_PASSED');
+  const misfit = checkAnswerFitsPaper(attempt.content, request.questionId, request.value);
+  if (misfit) throw new ExamhallError(misfit);
+  const sectionId = attempt.content.byId.get(request.questionId)?.question.section;
+  const limit = sectionId === undefined ? undefined : attempt.content.sections.find((s) => s.id === sectionId)?.timeLimitS;
+  if (limit !== undefined && receivedAt > sectionClosesAt(inputs, limit, receivedAt) + attempt.graceMs) {
+    throw new ExamhallError('SECTION_CLOSED', sectionId);
+  }
+  return attempt;
+}

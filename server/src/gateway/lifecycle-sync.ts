@@ -1,0 +1,61 @@
+import { EVENTS, attemptRoom } from '@examhall/shared';
+import { INTERNAL_EVENTS, type AttemptChanged, type SittingStarted } from '../attempts/notifier.js';
+import { FINAL_STATUSES } from '../attempts/state.js';
+import type { Logger } from '../observability/logger.js';
+import type { CandidateNamespace, CandidateSocket } from './candidate-namespace.js';
+import { buildJoinReply } from './join.js';
+
+export const lobbyRoom = (sittingId: string) => `lobby:${sittingId}`;
+const SESSION_REPLACED = 'internal:session-replaced';
+
+/** The sockets of a room that this gateway holds (rooms are per process; the adapter fans out). */
+function localSockets(nsp: CandidateNamespace, room: string): CandidateSocket[] {
+  const ids = nsp.adapter.rooms.get(room);
+  return ids ? [...ids].flatMap((id) => nsp.sockets.get(id) ?? []) : [];
+}
+
+/**
+ * Keeps what each socket holds about its attempt in step with changes made anywhere (a worker's
+ * auto-submit, a proctor's extension, the start signal), and hands an attempt over to a new device.
+ */
+export function syncLifecycle(nsp: CandidateNamespace, logger: Logger) {
+  nsp.on(INTERNAL_EVENTS.attemptChanged as never, ((change: AttemptChanged) => {
+    for (const socket of localSockets(nsp, attemptRoom(change.update.attemptId))) {
+      const attempt = socket.data.attempt;
+      if (!attempt) continue;
+      attempt.status = change.update.status;
+      if (change.inputs || FINAL_STATUSES.has(change.update.status)) attempt.inputs = change.inputs;
+    }
+  }) as never);
+
+  // The start signal: every lobby socket gets its paper from this gateway's memory — no query per candidate.
+  nsp.on(INTERNAL_EVENTS.sittingStarted as never, ((notice: SittingStarted) => {
+    const sockets = localSockets(nsp, lobbyRoom(notice.sittingId));
+    for (const socket of sockets) {
+      const attempt = socket.data.attempt;
+      if (!attempt || attempt.status !== 'lobby') continue;
+      attempt.status = 'in_progress';
+      attempt.inputs = { ...attempt.timing, startedAt: notice.startedAt, extensionS: 0, pausedMs: 0, pausedAt: null };
+      void socket.leave(lobbyRoom(notice.sittingId));
+      socket.emit(EVENTS.examStarted, buildJoinReply(attempt, []));
+    }
+    logger.info({ sitting: notice.sittingId, sockets: sockets.length }, 'sitting started: papers delivered');
+  }) as never);
+
+  const replaceLocal = (attemptId: string, keepSocketId: string) => {
+    for (const socket of localSockets(nsp, attemptRoom(attemptId))) {
+      if (socket.id === keepSocketId) continue;
+      socket.emit(EVENTS.sessionReplaced, { attemptId });
+      socket.disconnect(true);
+    }
+  };
+  nsp.on(SESSION_REPLACED as never, ((attemptId: string, keepSocketId: string) => replaceLocal(attemptId, keepSocketId)) as never);
+
+  return {
+    /** the newest device owns the attempt: older sockets, on any gateway, are told and closed */
+    takeOver(attemptId: string, socketId: string) {
+      replaceLocal(attemptId, socketId);
+      nsp.serverSideEmit(SESSION_REPLACED as never, attemptId as never, socketId as never);
+    },
+  };
+}

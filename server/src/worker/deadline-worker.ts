@@ -1,0 +1,73 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config.js';
+import type { Logger } from '../observability/logger.js';
+import type { Sql } from '../store/db.js';
+import { runQuery } from '../store/queries.js';
+import { DEADLINE_QUEUE, type DeadlineJob, type DeadlineScheduler } from '../attempts/deadline-jobs.js';
+import type { AttemptFinalizer } from '../attempts/finalize.js';
+
+const SWEEP_EVERY_MS = 15_000;
+const SWEEP_MARGIN_MS = 5_000;
+const SWEEP_BATCH = 500;
+
+export interface DeadlineWorkerDeps {
+  config: Config;
+  sql: Sql;
+  workerConnection: Redis;
+  finalizer: AttemptFinalizer;
+  scheduler: DeadlineScheduler;
+  logger: Logger;
+}
+
+/**
+ * Auto-submits attempts at deadline + grace from their delayed jobs, connected or not. A job whose
+ * deadline moved reschedules for the new one. A sweep of Postgres catches any attempt whose job was
+ * lost (Redis restarted without persistence), so no attempt stays open forever.
+ */
+export function startDeadlineWorker(deps: DeadlineWorkerDeps): { close: () => Promise<void> } {
+  const { config, finalizer, scheduler, logger } = deps;
+
+  const autoSubmit = async (attemptId: string) => {
+    const outcome = await finalizer.finalize(attemptId, { status: 'auto_submitted', actor: 'auto-submit' });
+    if (outcome.kind === 'not_due' && outcome.deadline !== null) {
+      await scheduler.schedule([{ attemptId, deadline: outcome.deadline, graceMs: outcome.graceMs }]);
+    }
+    return outcome;
+  };
+
+  const worker = new Worker<DeadlineJob>(
+    DEADLINE_QUEUE,
+    async (job) => {
+      const outcome = await autoSubmit(job.data.attemptId);
+      logger.debug({ attempt: job.data.attemptId, outcome: outcome.kind }, 'deadline job');
+    },
+    { connection: deps.workerConnection, prefix: config.REDIS_PREFIX, concurrency: 8, lockDuration: config.WORKER_LOCK_MS, maxStalledCount: 1000 },
+  );
+  worker.on('failed', (job, err) => logger.error({ job: job?.id, err: err.message }, 'auto-submit failed; will retry'));
+  worker.on('error', (err) => logger.error({ err: err.message }, 'deadline worker error'));
+
+  let sweeping = false;
+  const sweep = async () => {
+    if (sweeping) return;
+    sweeping = true;
+    try {
+      const overdue = await runQuery<{ attempt_id: string }>(deps.sql, 'overdue-attempts', [SWEEP_MARGIN_MS, SWEEP_BATCH]);
+      for (const { attempt_id } of overdue) await autoSubmit(attempt_id);
+      if (overdue.length) logger.warn({ attempts: overdue.length }, 'auto-submitted overdue attempts whose deadline job was missing');
+    } catch (err) {
+      logger.error({ err: (err as Error).message }, 'deadline sweep failed');
+    } finally {
+      sweeping = false;
+    }
+  };
+  const timer = setInterval(() => void sweep(), SWEEP_EVERY_MS);
+  timer.unref();
+
+  return {
+    close: async () => {
+      clearInterval(timer);
+      await worker.close();
+    },
+  };
+}
