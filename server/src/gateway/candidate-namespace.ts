@@ -105,9 +105,12 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
       const { reply, joined } = await joinAttempt(deps, socket.data.claims, request.protocolVersion);
       socket.data.attempt = joined;
       await socket.join(attemptRoom(joined.attemptId));
-      if (joined.status === 'lobby') await socket.join(lobbyRoom(joined.sittingId));
       lifecycle.takeOver(joined.attemptId, socket.id);
       log.debug({ attempt: joined.attemptId, status: joined.status }, 'joined');
+      if (joined.status === 'lobby') {
+        await socket.join(lobbyRoom(joined.sittingId));
+        setImmediate(() => lifecycle.enteredLobby(socket, joined.sittingId)); // after the reply below
+      }
       return reply;
     });
 

@@ -47,6 +47,7 @@ export async function joinAttempt(deps: JoinDeps, claims: CandidateClaims, proto
     throw new ExamhallError('PROTOCOL_VERSION_UNSUPPORTED', `server speaks ${PROTOCOL_VERSION}`);
   }
   let context = await readContext(deps.sql, claims);
+  let startedHere = false;
   if (!context.attempt_id) {
     const now = Date.now();
     if (now < context.opens_at.getTime()) throw new ExamhallError('SITTING_NOT_OPEN', `opens at ${context.opens_at.toISOString()}`);
@@ -54,14 +55,20 @@ export async function joinAttempt(deps: JoinDeps, claims: CandidateClaims, proto
     const waitsForSignal = context.start_mode === 'signal' && !context.sitting_started_at;
     const startedAt = waitsForSignal ? null : context.start_mode === 'signal' ? context.sitting_started_at : new Date(now);
     const created = await runQuery(deps.sql, 'start-attempt', [claims.sittingId, claims.candidateId, deps.gatewayId, waitsForSignal ? 'lobby' : 'in_progress', startedAt]);
+    startedHere = created.length > 0 && !waitsForSignal;
     context = await readContext(deps.sql, claims); // also covers a concurrent first join from another device
-    const inputs = deadlineInputsOf(context);
-    if (created.length > 0 && inputs) {
-      // best effort: if Redis is down now, the workers' sweep auto-submits from Postgres instead
-      deps.scheduler
-        .schedule([{ attemptId: context.attempt_id!, deadline: unpausedDeadline(inputs), graceMs: context.grace_s * 1000 }])
-        .catch((err: Error) => deps.logger.warn({ err: err.message }, 'could not schedule auto-submit; the sweep will'));
-    }
+  }
+  if (context.status === 'lobby' && context.sitting_started_at) {
+    // created in the lobby while the start signal was being given: start like everyone else
+    startedHere = (await runQuery(deps.sql, 'promote-lobby-attempt', [context.attempt_id, deps.gatewayId])).length > 0;
+    context = await readContext(deps.sql, claims);
+  }
+  const inputs = deadlineInputsOf(context);
+  if (startedHere && inputs) {
+    // best effort: if Redis is down now, the workers' sweep auto-submits from Postgres instead
+    deps.scheduler
+      .schedule([{ attemptId: context.attempt_id!, deadline: unpausedDeadline(inputs), graceMs: context.grace_s * 1000 }])
+      .catch((err: Error) => deps.logger.warn({ err: err.message }, 'could not schedule auto-submit; the sweep will'));
   }
   const { attempt_id: attemptId, status } = context;
   if (!attemptId || !status) throw new ExamhallError('INTERNAL', 'attempt was not created');
@@ -76,7 +83,7 @@ export async function joinAttempt(deps: JoinDeps, claims: CandidateClaims, proto
     status,
     graceMs: context.grace_s * 1000,
     content,
-    inputs: status === 'lobby' ? null : deadlineInputsOf(context),
+    inputs: status === 'lobby' ? null : inputs,
     timing: {
       durationS: context.duration_s,
       windowClosesAt: context.closes_at.getTime(),

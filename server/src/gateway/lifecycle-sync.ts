@@ -28,17 +28,22 @@ export function syncLifecycle(nsp: CandidateNamespace, logger: Logger) {
     }
   }) as never);
 
+  // Start times this gateway has heard of, for lobby joins whose reply crossed the signal.
+  const startedSittings = new Map<string, number>();
+  const startInLobby = (socket: CandidateSocket, sittingId: string, startedAt: number) => {
+    const attempt = socket.data.attempt;
+    if (!attempt || attempt.status !== 'lobby') return;
+    attempt.status = 'in_progress';
+    attempt.inputs = { ...attempt.timing, startedAt, extensionS: 0, pausedMs: 0, pausedAt: null };
+    void socket.leave(lobbyRoom(sittingId));
+    socket.emit(EVENTS.examStarted, buildJoinReply(attempt, []));
+  };
+
   // The start signal: every lobby socket gets its paper from this gateway's memory — no query per candidate.
   nsp.on(INTERNAL_EVENTS.sittingStarted as never, ((notice: SittingStarted) => {
+    startedSittings.set(notice.sittingId, notice.startedAt);
     const sockets = localSockets(nsp, lobbyRoom(notice.sittingId));
-    for (const socket of sockets) {
-      const attempt = socket.data.attempt;
-      if (!attempt || attempt.status !== 'lobby') continue;
-      attempt.status = 'in_progress';
-      attempt.inputs = { ...attempt.timing, startedAt: notice.startedAt, extensionS: 0, pausedMs: 0, pausedAt: null };
-      void socket.leave(lobbyRoom(notice.sittingId));
-      socket.emit(EVENTS.examStarted, buildJoinReply(attempt, []));
-    }
+    for (const socket of sockets) startInLobby(socket, notice.sittingId, notice.startedAt);
     logger.info({ sitting: notice.sittingId, sockets: sockets.length }, 'sitting started: papers delivered');
   }) as never);
 
@@ -52,6 +57,11 @@ export function syncLifecycle(nsp: CandidateNamespace, logger: Logger) {
   nsp.on(SESSION_REPLACED as never, ((attemptId: string, keepSocketId: string) => replaceLocal(attemptId, keepSocketId)) as never);
 
   return {
+    /** a socket that just entered the lobby: if the signal already came, start it at once */
+    enteredLobby(socket: CandidateSocket, sittingId: string) {
+      const startedAt = startedSittings.get(sittingId);
+      if (startedAt !== undefined) startInLobby(socket, sittingId, startedAt);
+    },
     /** the newest device owns the attempt: older sockets, on any gateway, are told and closed */
     takeOver(attemptId: string, socketId: string) {
       replaceLocal(attemptId, socketId);

@@ -35,7 +35,8 @@ export type QueryName =
   | 'overdue-attempts'
   | 'start-sitting'
   | 'attempts-final'
-  | 'sitting-timing';
+  | 'sitting-timing'
+  | 'promote-lobby-attempt';
 
 /** Runs a named statement as a prepared statement with positional parameters. */
 export function runQuery<Row extends object = Record<string, unknown>>(
