@@ -6,6 +6,7 @@ import {
   ProtocolErrorSchema,
   type AnswerSaveRequest,
   type CandidateClientEvents,
+  type SubmitRequest,
   type CandidateServerEvents,
   type ProtocolError,
 } from '@examhall/shared';
@@ -29,6 +30,9 @@ export interface ConnectionHooks {
   /** server frames, not yet validated */
   committed(notice: unknown): void;
   serverError(error: unknown): void;
+  attemptUpdated(update: unknown): void;
+  examStarted(reply: unknown): void;
+  sessionReplaced(notice: unknown): void;
 }
 
 /**
@@ -45,6 +49,8 @@ export class CandidateConnection {
   private reconnectAttempts = 0;
   private reconnectTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  /** suspend() was called: no reconnect of any kind until the next open() */
+  private suspended = false;
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -65,6 +71,7 @@ export class CandidateConnection {
   /** Resolves on the next connection; rejects on a refusal retrying cannot fix. */
   open(): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
+    this.suspended = false;
     const socket = (this.socket ??= this.createSocket());
     if (socket.connected) return Promise.resolve();
     const connected = this.untilConnected();
@@ -88,6 +95,31 @@ export class CandidateConnection {
   requestSave(request: AnswerSaveRequest): Promise<unknown> {
     const socket = this.connectedSocket();
     return socket.timeout(this.options.ackTimeoutMs).emitWithAck(EVENTS.answerSave, request);
+  }
+
+  /** time:sync; resolves with the raw ack, rejects on timeout or disconnect */
+  requestTimeSync(clientSentAt: number): Promise<unknown> {
+    const socket = this.connectedSocket();
+    return socket.timeout(this.options.ackTimeoutMs).emitWithAck(EVENTS.timeSync, { clientSentAt });
+  }
+
+  /** exam:submit; resolves with the raw ack, rejects on timeout or disconnect */
+  requestSubmit(request: SubmitRequest): Promise<unknown> {
+    const socket = this.connectedSocket();
+    return socket.timeout(this.options.ackTimeoutMs).emitWithAck(EVENTS.submit, request);
+  }
+
+  /**
+   * Disconnects and stays disconnected (no automatic reconnect, drain moves included) until the
+   * next open(): another device owns the attempt now. Waiters stay parked for that open().
+   */
+  suspend(): void {
+    if (this.closed) return;
+    this.suspended = true;
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    // a client-side disconnect: socket.io does not reconnect after it
+    this.socket?.disconnect();
   }
 
   close(): void {
@@ -127,12 +159,15 @@ export class CandidateConnection {
     socket.on(EVENTS.answerCommitted, (notice: unknown) => this.hooks.committed(notice));
     socket.on(EVENTS.serverDraining, (notice: unknown) => this.onDraining(notice));
     socket.on(EVENTS.serverError, (error: unknown) => this.hooks.serverError(error));
+    socket.on(EVENTS.attemptUpdated, (update: unknown) => this.hooks.attemptUpdated(update));
+    socket.on(EVENTS.examStarted, (reply: unknown) => this.hooks.examStarted(reply));
+    socket.on(EVENTS.sessionReplaced, (notice: unknown) => this.hooks.sessionReplaced(notice));
     return socket;
   }
 
   private onConnectError(socket: CandidateSocket, error: Error & { data?: unknown }): void {
     // Still active: a transport failure, which the manager retries with its own jittered backoff.
-    if (this.closed || socket.active) return;
+    if (this.closed || this.suspended || socket.active) return;
     const refusal = ProtocolErrorSchema.safeParse(error.data);
     if (refusal.success && !refusal.data.retryable) {
       // bad or expired token, origin refused: retrying cannot help
@@ -156,6 +191,7 @@ export class CandidateConnection {
   }
 
   private onDraining(notice: unknown): void {
+    if (this.suspended) return;
     const requested = (notice as { reconnectInMs?: unknown } | null | undefined)?.reconnectInMs;
     const valid = typeof requested === 'number' && Number.isFinite(requested) && requested >= 0;
     const windowMs = valid ? Math.min(requested, MAX_DRAIN_WINDOW_MS) : DEFAULT_DRAIN_WINDOW_MS;
@@ -167,11 +203,11 @@ export class CandidateConnection {
   }
 
   private scheduleReconnect(inMs: number): void {
-    if (this.closed || this.reconnectTimer !== undefined) return;
+    if (this.closed || this.suspended || this.reconnectTimer !== undefined) return;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       const socket = this.socket;
-      if (!socket || this.closed) return;
+      if (!socket || this.closed || this.suspended) return;
       if (socket.connected) socket.disconnect(); // draining: leave this gateway for another one
       if (!socket.active) socket.connect();
     }, inMs);

@@ -2,8 +2,10 @@
  * @examhall/client-sdk: the candidate's client, for browsers and Node. Node-only pieces
  * (FileOutboxStorage) live in `@examhall/client-sdk/node`.
  */
-export { ExamClient } from './client.js';
-export type { AnswerRef, AnswerState, ExamClientEvents, KnownAnswer } from './client.js';
+export { ExamClient, isFinalStatus } from './client.js';
+export type { AnswerRef, AnswerState, ExamClientEvents, FinalStatus, KnownAnswer } from './client.js';
+export { ClockSync, CLOCK_POLICY } from './clock.js';
+export type { ClockPolicy, SampleOutcome } from './clock.js';
 export { DEFAULTS } from './options.js';
 export type { ExamClientOptions, Transport } from './options.js';
 export { LocalStorageOutboxStorage, MemoryOutboxStorage } from './storage.js';

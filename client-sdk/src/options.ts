@@ -20,6 +20,10 @@ export interface ExamClientOptions {
   maxInFlight?: number;
   /** a frame without an ack by then counts as a retryable failure; default 10000 */
   ackTimeoutMs?: number;
+  /** one `time:sync` sample every this many ms, after the burst that follows every (re)join; default 60000 */
+  clockSyncIntervalMs?: number;
+  /** submit() retries retryable failures (and waits for a connection) this long in total, then rejects; default 30000 */
+  submitTimeoutMs?: number;
   /** passed to socket.io-client's io(); `auth` and `autoConnect` are the SDK's own */
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
   /** local clock, default Date.now */
@@ -32,6 +36,8 @@ export const DEFAULTS = {
   resendAfterMs: 15_000,
   maxInFlight: 64,
   ackTimeoutMs: 10_000,
+  clockSyncIntervalMs: 60_000,
+  submitTimeoutMs: 30_000,
 } as const;
 
 export interface ResolvedOptions {
@@ -42,6 +48,8 @@ export interface ResolvedOptions {
   resendAfterMs: number;
   maxInFlight: number;
   ackTimeoutMs: number;
+  clockSyncIntervalMs: number;
+  submitTimeoutMs: number;
   socketOptions: Partial<ManagerOptions & SocketOptions>;
   now: () => number;
 }
@@ -52,7 +60,7 @@ export function resolveOptions(options: ExamClientOptions): ResolvedOptions {
     if (typeof value !== 'string' || value.length === 0) throw new TypeError(`ExamClient: ${name} must be a non-empty string`);
     return value;
   };
-  const positive = (name: 'resendAfterMs' | 'maxInFlight' | 'ackTimeoutMs', integer: boolean) => {
+  const positive = (name: 'resendAfterMs' | 'maxInFlight' | 'ackTimeoutMs' | 'clockSyncIntervalMs' | 'submitTimeoutMs', integer: boolean) => {
     const value = options[name] ?? DEFAULTS[name];
     if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value) || (integer && !Number.isInteger(value))) {
       throw new TypeError(`ExamClient: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`);
@@ -71,6 +79,8 @@ export function resolveOptions(options: ExamClientOptions): ResolvedOptions {
     resendAfterMs: positive('resendAfterMs', false),
     maxInFlight: positive('maxInFlight', true),
     ackTimeoutMs: positive('ackTimeoutMs', false),
+    clockSyncIntervalMs: positive('clockSyncIntervalMs', false),
+    submitTimeoutMs: positive('submitTimeoutMs', false),
     socketOptions: options.socketOptions ?? {},
     now: options.now ?? Date.now,
   };

@@ -57,6 +57,8 @@ describe('token and options', () => {
     expect(() => new ExamClient({ url: 'http://x', token, maxInFlight: 0 })).toThrow(/maxInFlight/);
     expect(() => new ExamClient({ url: '', token })).toThrow(/url/);
     expect(() => new ExamClient({ url: 'http://x', token, transports: [] })).toThrow(/transports/);
+    expect(() => new ExamClient({ url: 'http://x', token, clockSyncIntervalMs: 0 })).toThrow(/clockSyncIntervalMs/);
+    expect(() => new ExamClient({ url: 'http://x', token, submitTimeoutMs: Number.NaN })).toThrow(/submitTimeoutMs/);
   });
 
   it('keeps backoff within full-jitter bounds', () => {

@@ -1,7 +1,8 @@
 /**
  * A protocol peer for SDK tests: a real socket.io server on a free port that plays the gateway's
- * side of /candidate (handshake auth, join, answer:save acks, commit notices). It is not the
- * gateway; the end-to-end test against the real server lives with the server.
+ * side of /candidate (handshake auth, join, answer:save acks, commit notices, time:sync, submit,
+ * lobby start, attempt updates, session takeover). It is not the gateway; the end-to-end test
+ * against the real server lives with the server.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
 import { randomUUID } from 'node:crypto';
@@ -15,11 +16,28 @@ import {
   type Ack,
   type AnswerQueued,
   type AnswerSaveRequest,
+  type AttemptStatus,
+  type AttemptUpdated,
   type ErrorCode,
   type JoinReply,
+  type Paper,
   type ProtocolError,
   type StoredAnswer,
+  type SubmitReply,
+  type SubmitRequest,
+  type TimeSyncRequest,
 } from '@examhall/shared';
+
+export const PAPER: Paper = {
+  examId: 'exam-1',
+  examVersion: 1,
+  title: 'Test paper',
+  sections: [],
+  questions: [{ id: 'q1', type: 'text', prompt: 'Why?', points: 1 }],
+};
+
+/** What the peer does with one exam:submit: finalise ('submit'), a given ack, or no ack at all. */
+export type SubmitDecision = Ack<SubmitReply> | 'submit' | 'noack';
 
 /** What the peer does with one answer:save: an ack, no ack at all, or hold the ack until released. */
 export type SaveDecision = Ack<AnswerQueued> | 'queue' | 'noack' | 'hold';
@@ -31,8 +49,16 @@ export interface PeerOptions {
   onSave?: (request: AnswerSaveRequest, count: number) => SaveDecision;
   /** replace the join ack (for malformed replies and refusals) */
   onJoin?: (reply: JoinReply) => unknown;
-  /** added to the server's clock in join replies */
+  /** added to the server's clock (join replies, time:sync, deadlines, updates) */
   clockShiftMs?: number;
+  /** join replies say 'lobby' (no paper, no deadline) until startExam() */
+  lobby?: boolean;
+  /** from the start to the deadline, in ms; default one hour */
+  durationMs?: number;
+  /** delay (ms) of one time:sync ack, or no ack; the server time is read before the delay */
+  onTimeSync?: (request: TimeSyncRequest, count: number) => number | 'noack';
+  /** decide each submit; default 'submit' */
+  onSubmit?: (request: SubmitRequest, count: number) => SubmitDecision;
 }
 
 export interface ReceivedSave extends AnswerSaveRequest {
@@ -47,9 +73,17 @@ export class GatewayPeer {
   readonly stored = new Map<string, StoredAnswer>();
   /** accepted, not committed (the "queue"), highest seq per question */
   readonly queued = new Map<string, StoredAnswer>();
+  readonly timeSyncs: Array<TimeSyncRequest & { at: number }> = [];
+  readonly submits: SubmitRequest[] = [];
   joins = 0;
   connections = 0;
   handshakes = 0;
+  status: AttemptStatus;
+  startedAt: number | null;
+  /** the deadline without the running pause (server clock) */
+  deadline: number | null;
+  pausedAt: number | null = null;
+  graceMs = 30_000;
   private readonly joined = new Set<string>();
   private readonly held: Array<() => void> = [];
   private readonly nsp: Namespace;
@@ -69,6 +103,96 @@ export class GatewayPeer {
       next(error);
     });
     this.nsp.on('connection', (socket) => this.onConnection(socket));
+    this.status = options.lobby ? 'lobby' : 'in_progress';
+    this.startedAt = options.lobby ? null : this.serverNow();
+    this.deadline = options.lobby ? null : this.serverNow() + (options.durationMs ?? 3_600_000);
+  }
+
+  /** The peer's (possibly shifted) clock. */
+  serverNow(): number {
+    return Date.now() + (this.options.clockShiftMs ?? 0);
+  }
+
+  /** As the gateway reports it: while paused, the deadline if the pause ended now. */
+  reportedDeadline(): number | null {
+    if (this.deadline === null) return null;
+    return this.pausedAt === null ? this.deadline : this.deadline + (this.serverNow() - this.pausedAt);
+  }
+
+  joinReply(): JoinReply {
+    const lobby = this.status === 'lobby';
+    return {
+      attemptId: this.attemptId,
+      status: this.status,
+      paper: lobby ? null : PAPER,
+      answers: [...this.stored.values()],
+      startedAt: this.startedAt,
+      deadline: this.reportedDeadline(),
+      graceMs: this.graceMs,
+      paused: this.pausedAt !== null,
+      serverTime: this.serverNow(),
+    };
+  }
+
+  /**
+   * The sitting starts: every joined socket of the attempt gets exam:started with its paper. Like
+   * the gateway, the notice lists no answers (nothing can be answered in the lobby).
+   */
+  startExam(): void {
+    this.status = 'in_progress';
+    this.startedAt = this.serverNow();
+    this.deadline = this.startedAt + (this.options.durationMs ?? 3_600_000);
+    this.nsp.to(attemptRoom(this.attemptId)).emit(EVENTS.examStarted, { ...this.joinReply(), answers: [] });
+  }
+
+  pause(): AttemptUpdated {
+    this.pausedAt ??= this.serverNow();
+    return this.notifyUpdated('paused');
+  }
+
+  resume(): AttemptUpdated {
+    if (this.pausedAt !== null && this.deadline !== null) this.deadline += this.serverNow() - this.pausedAt;
+    this.pausedAt = null;
+    return this.notifyUpdated('resumed');
+  }
+
+  extend(ms: number): AttemptUpdated {
+    if (this.deadline !== null) this.deadline += ms;
+    return this.notifyUpdated('extended');
+  }
+
+  /** The attempt ends without a submit from this client (deadline job, proctor lock...). */
+  finalise(status: 'auto_submitted' | 'locked' | 'submitted'): AttemptUpdated {
+    this.status = status;
+    this.pausedAt = null;
+    return this.notifyUpdated(status);
+  }
+
+  notifyUpdated(reason: AttemptUpdated['reason']): AttemptUpdated {
+    const final = this.status === 'submitted' || this.status === 'auto_submitted' || this.status === 'locked';
+    const update: AttemptUpdated = {
+      attemptId: this.attemptId,
+      status: this.status,
+      deadline: final ? null : this.reportedDeadline(),
+      graceMs: this.graceMs,
+      paused: this.pausedAt !== null,
+      reason,
+      serverTime: this.serverNow(),
+    };
+    this.nsp.to(attemptRoom(this.attemptId)).emit(EVENTS.attemptUpdated, update);
+    return update;
+  }
+
+  /**
+   * Another device joined: session:replaced to every socket, then the gateway drops them, either
+   * with a socket.io disconnect or by closing the transport (which socket.io would reconnect).
+   */
+  replaceSession(how: 'disconnect' | 'transport' = 'disconnect'): void {
+    for (const socket of this.nsp.sockets.values()) {
+      socket.emit(EVENTS.sessionReplaced, { attemptId: this.attemptId });
+      if (how === 'disconnect') socket.disconnect(true);
+      else socket.conn.close();
+    }
   }
 
   static async start(options: PeerOptions = {}): Promise<GatewayPeer> {
@@ -142,21 +266,36 @@ export class GatewayPeer {
       this.joins++;
       this.joined.add(socket.id);
       void socket.join(attemptRoom(this.attemptId));
-      const reply: JoinReply = {
-        attemptId: this.attemptId,
-        status: 'in_progress',
-        paper: { examId: 'exam-1', examVersion: 1, title: 'Test paper', questions: [{ id: 'q1', type: 'text', prompt: 'Why?', points: 1 }] },
-        answers: [...this.stored.values()],
-        startedAt: Date.now(),
-        deadline: Date.now() + 3_600_000,
-        graceMs: 30_000,
-        serverTime: Date.now() + (this.options.clockShiftMs ?? 0),
-      };
+      const reply = this.joinReply();
       ack(this.options.onJoin ? this.options.onJoin(reply) : { ok: true, data: reply });
+    });
+    socket.on(EVENTS.timeSync, (request: TimeSyncRequest, ack: (reply: unknown) => void) => {
+      this.timeSyncs.push({ ...request, at: Date.now() });
+      const serverTime = this.serverNow();
+      const delay = this.options.onTimeSync?.(request, this.timeSyncs.length) ?? 0;
+      if (delay === 'noack') return;
+      const reply = { ok: true, data: { clientSentAt: request.clientSentAt, serverTime } };
+      if (delay > 0) setTimeout(() => ack(reply), delay);
+      else ack(reply);
+    });
+    socket.on(EVENTS.submit, (request: SubmitRequest, ack: (reply: unknown) => void) => {
+      this.submits.push(request);
+      if (!this.joined.has(socket.id)) return ack(failure('NOT_JOINED'));
+      const decision = this.options.onSubmit?.(request, this.submits.length) ?? 'submit';
+      if (decision === 'noack') return;
+      if (decision !== 'submit') return ack(decision);
+      // the finalisation writes the client's map and whatever the queue holds
+      for (const answer of [...this.queued.values(), ...request.answers]) this.store(answer);
+      this.queued.clear();
+      this.finalise('submitted'); // the room hears about it before this socket gets its ack
+      ack({ ok: true, data: { status: 'submitted', submittedAt: this.serverNow() } });
     });
     socket.on(EVENTS.answerSave, (request: AnswerSaveRequest, ack: (reply: unknown) => void) => {
       this.saves.push({ ...request, socketId: socket.id, connection });
       if (!this.joined.has(socket.id)) return ack(failure('NOT_JOINED'));
+      if (this.status === 'lobby') return ack(failure('ATTEMPT_NOT_STARTED'));
+      if (this.status !== 'in_progress') return ack(failure('ATTEMPT_CLOSED'));
+      if (this.pausedAt !== null) return ack(failure('ATTEMPT_PAUSED'));
       const decision = this.options.onSave?.(request, this.saves.length) ?? 'queue';
       if (decision === 'noack') return;
       const respond = () => ack(decision === 'queue' || decision === 'hold' ? this.queue(request) : decision);

@@ -1,6 +1,7 @@
 import type { Ack } from './schemas/ack.js';
 import type { AnswerCommitted, AnswerQueued, AnswerSaveRequest } from './schemas/answers.js';
 import type { JoinReply, JoinRequest } from './schemas/join.js';
+import type { AttemptUpdated, SessionReplaced, SubmitReply, SubmitRequest, TimeSyncReply, TimeSyncRequest } from './schemas/lifecycle.js';
 import type { ProtocolError } from './errors.js';
 
 /** Every event name on the wire, defined once. */
@@ -12,6 +13,16 @@ export const EVENTS = {
   serverDraining: 'server:draining',
   /** sent before the server drops a socket for a protocol-level reason */
   serverError: 'server:error',
+  /** client → server: one NTP-style clock sample */
+  timeSync: 'time:sync',
+  /** client → server: hand in the attempt with the client's final answer map */
+  submit: 'exam:submit',
+  /** server → client: the attempt's timing or status changed (extension, pause, submit…) */
+  attemptUpdated: 'attempt:updated',
+  /** server → client: another device joined this attempt; the server disconnects this socket right after */
+  sessionReplaced: 'session:replaced',
+  /** server → client: the sitting started; a candidate waiting in the lobby receives its paper (a full JoinReply) */
+  examStarted: 'exam:started',
 } as const;
 
 export type AckCallback<T> = (reply: Ack<T>) => void;
@@ -20,6 +31,8 @@ export type AckCallback<T> = (reply: Ack<T>) => void;
 export interface CandidateClientEvents {
   [EVENTS.join]: (request: JoinRequest, ack: AckCallback<JoinReply>) => void;
   [EVENTS.answerSave]: (request: AnswerSaveRequest, ack: AckCallback<AnswerQueued>) => void;
+  [EVENTS.timeSync]: (request: TimeSyncRequest, ack: AckCallback<TimeSyncReply>) => void;
+  [EVENTS.submit]: (request: SubmitRequest, ack: AckCallback<SubmitReply>) => void;
 }
 
 /** `/candidate` namespace, server → client. */
@@ -27,4 +40,7 @@ export interface CandidateServerEvents {
   [EVENTS.answerCommitted]: (notice: AnswerCommitted) => void;
   [EVENTS.serverDraining]: (notice: { reconnectInMs: number }) => void;
   [EVENTS.serverError]: (error: ProtocolError) => void;
+  [EVENTS.attemptUpdated]: (update: AttemptUpdated) => void;
+  [EVENTS.sessionReplaced]: (notice: SessionReplaced) => void;
+  [EVENTS.examStarted]: (reply: JoinReply) => void;
 }

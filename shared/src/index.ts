@@ -6,4 +6,5 @@ export * from './schemas/exam.js';
 export * from './schemas/answers.js';
 export * from './schemas/join.js';
 export * from './schemas/ack.js';
+export * from './schemas/lifecycle.js';
 export * from './random-answer.js';
