@@ -19,11 +19,12 @@ Roles (long-running):
 
 Commands:
   migrate                 apply numbered SQL migrations to DATABASE_SCHEMA
-  seed [--candidates N] [--sitting ID]
+  seed [--candidates N] [--sitting ID] [--start-mode on_join|signal]
                           demo districts, centers, a 20-question exam, one sitting, N candidates
   token --candidate ID [--sitting ID] [--ttl SECONDS]
                           print a signed candidate token
-  demo [--candidates N]   migrate + seed + run role "all", printing how to connect
+  demo [--candidates N] [--start-mode on_join|signal]
+                          migrate + seed + run role "all", printing how to connect
   start --sitting ID      the start signal of a sitting whose candidates wait in a lobby
   extend --attempt ID --minutes N [--reason TEXT]
   pause --attempt ID [--reason TEXT]
@@ -66,8 +67,7 @@ async function main(argv: string[]): Promise<void> {
     case 'seed':
       return withDatabase(config, async (sql) => {
         await migrate(sql, config.DATABASE_SCHEMA);
-        const startMode = values['start-mode'] === 'signal' ? 'signal' : 'on_join';
-        const seeded = await seedDemo(sql, { candidates: positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId, startMode });
+        const seeded = await seedDemo(sql, { candidates: positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId, startMode: startModeOf(values['start-mode']) });
         process.stdout.write(`seeded sitting ${seeded.sittingId} with ${seeded.candidateIds.length} candidates\n`);
       });
     case 'token': {
@@ -96,7 +96,7 @@ async function main(argv: string[]): Promise<void> {
         return `attempt ${values.attempt}: ${update.reason}, deadline ${update.deadline ? new Date(update.deadline).toISOString() : '-'}${update.paused ? ' (paused)' : ''}`;
       });
     case 'demo':
-      return runDemo(config, positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId);
+      return runDemo(config, positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId, startModeOf(values['start-mode']));
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -154,10 +154,16 @@ async function runRole(config: Config, role: Role): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-async function runDemo(config: Config, candidates: number, sittingId: string): Promise<void> {
+function startModeOf(value: string | undefined): 'on_join' | 'signal' {
+  if (value === undefined || value === 'on_join') return 'on_join';
+  if (value === 'signal') return 'signal';
+  throw new UsageError(`--start-mode is on_join or signal, not "${value}"`);
+}
+
+async function runDemo(config: Config, candidates: number, sittingId: string, startMode: 'on_join' | 'signal'): Promise<void> {
   await withDatabase(config, async (sql) => {
     await migrate(sql, config.DATABASE_SCHEMA);
-    await seedDemo(sql, { candidates, sittingId });
+    await seedDemo(sql, { candidates, sittingId, startMode });
   });
   await runRole(config, 'all');
   const tokens = new TokenService(config);
@@ -169,7 +175,7 @@ examhall demo is running: sitting "${sittingId}" with ${candidates} candidates (
   tokens for cand-000001..3:
 ${sample.map((t) => `    ${t}`).join('\n')}
   another token:        npm run examhall -- token --candidate cand-000042
-  answer as a candidate: npm run demo:candidate -- --token <token>
+  answer as a candidate: npm run demo:candidate -- --token <token>${startMode === 'signal' ? `\n  start the sitting:     npm run examhall -- start --sitting ${sittingId}` : ''}
 Stop with Ctrl+C.
 `);
 }
