@@ -96,7 +96,8 @@ async function main(argv: string[]): Promise<void> {
         return `attempt ${values.attempt}: ${update.reason}, deadline ${update.deadline ? new Date(update.deadline).toISOString() : '-'}${update.paused ? ' (paused)' : ''}`;
       });
     case 'demo':
-      return runDemo(config, positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId, startModeOf(values['start-mode']));
+      // a fresh sitting per run, so a second demo never finds last run's attempts already finished
+      return runDemo(config, positiveInt(values.candidates, DEFAULT_SEED.candidates), values.sitting ?? `demo-${Date.now().toString(36)}`, startModeOf(values['start-mode']));
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -174,7 +175,7 @@ examhall demo is running: sitting "${sittingId}" with ${candidates} candidates (
   gateway:   ${base}   (Socket.IO namespace /candidate)   health: ${base}/healthz  ${base}/readyz
   tokens for cand-000001..3:
 ${sample.map((t) => `    ${t}`).join('\n')}
-  another token:        npm run examhall -- token --candidate cand-000042
+  another token:        npm run examhall -- token --candidate cand-000042 --sitting ${sittingId}
   answer as a candidate: npm run demo:candidate -- --token <token>${startMode === 'signal' ? `\n  start the sitting:     npm run examhall -- start --sitting ${sittingId}` : ''}
 Stop with Ctrl+C.
 `);
