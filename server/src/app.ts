@@ -36,7 +36,7 @@ export async function startNode(config: Config, role: Role, logger = createLogge
     workerRedis.push(answerConnection, deadlineConnection, publisher);
     for (const r of workerRedis) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     answerWorker = startAnswerWorker({ config, sql, workerConnection: answerConnection, publisher, finalizer: attempts.finalizer, logger });
-    deadlineWorker = startDeadlineWorker({ config, sql, workerConnection: deadlineConnection, finalizer: attempts.finalizer, scheduler: attempts.scheduler, logger });
+    deadlineWorker = startDeadlineWorker({ config, sql, workerConnection: deadlineConnection, finalizer: attempts.finalizer, scheduler: attempts.scheduler, notifier: attempts.notifier, logger });
     logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers started');
   }
   if (role === 'gateway' || role === 'all') gateway = await startGateway(config, sql, attempts, logger);

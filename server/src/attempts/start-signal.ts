@@ -4,26 +4,38 @@ import { runQuery } from '../store/queries.js';
 import type { DeadlineScheduler } from './deadline-jobs.js';
 import type { AttemptNotifier } from './notifier.js';
 
+interface StartDeps {
+  sql: Sql;
+  scheduler: DeadlineScheduler;
+  notifier: AttemptNotifier;
+}
+
 /**
- * The one start signal of a lobby sitting: stamps the start time, moves every lobby attempt into
- * progress in one statement, schedules their auto-submits, and tells every gateway to hand out the
- * papers it holds in memory. Candidates who join later start with the same start time.
+ * The one start signal of a lobby sitting. Its first step only stamps the start time on the sitting
+ * and tells every gateway, which hands out the papers it holds in memory at once; then every lobby
+ * attempt is moved into progress in one statement and its auto-submit is scheduled. Gateways, joins
+ * and the workers' sweep all treat "lobby attempt in a started sitting" as started, so a crash
+ * between the steps delays the bookkeeping, never a candidate.
  */
-export async function startSitting(
-  deps: { sql: Sql; scheduler: DeadlineScheduler; notifier: AttemptNotifier },
-  sittingId: string,
-  actor: string,
-): Promise<{ startedAt: number; attempts: number }> {
+export async function startSitting(deps: StartDeps, sittingId: string, actor: string): Promise<{ startedAt: number; attempts: number }> {
   const startedAt = Date.now();
-  const rows = await runQuery<{ attempt_id: string; deadline_at: Date }>(deps.sql, 'start-sitting', [sittingId, new Date(startedAt), actor]);
-  const [sitting] = await runQuery<{ started_at: Date | null; start_mode: string; grace_s: number }>(deps.sql, 'sitting-timing', [sittingId]);
-  if (!sitting) throw new ExamhallError('SITTING_NOT_FOUND');
-  if (sitting.start_mode !== 'signal') throw new ExamhallError('BAD_REQUEST', 'this sitting starts on each join, not by a signal');
-  if (sitting.started_at!.getTime() !== startedAt) throw new ExamhallError('BAD_REQUEST', `already started at ${sitting.started_at!.toISOString()}`);
+  const marked = await runQuery<{ grace_s: number }>(deps.sql, 'mark-sitting-started', [sittingId, new Date(startedAt)]);
+  if (marked.length === 0) {
+    const [sitting] = await runQuery<{ started_at: Date | null; start_mode: string }>(deps.sql, 'sitting-timing', [sittingId]);
+    if (!sitting) throw new ExamhallError('SITTING_NOT_FOUND');
+    if (sitting.start_mode !== 'signal') throw new ExamhallError('BAD_REQUEST', 'this sitting starts on each join, not by a signal');
+    throw new ExamhallError('BAD_REQUEST', `already started at ${sitting.started_at!.toISOString()}`);
+  }
   deps.notifier.sittingStarted({ sittingId, startedAt });
-  const graceMs = sitting.grace_s * 1000;
+  const attempts = await startLobbyAttempts(deps, sittingId, marked[0]!.grace_s * 1000, actor);
+  return { startedAt, attempts };
+}
+
+/** Moves a started sitting's lobby attempts into progress and schedules their auto-submits. Idempotent. */
+export async function startLobbyAttempts(deps: StartDeps, sittingId: string, graceMs: number, actor: string): Promise<number> {
+  const rows = await runQuery<{ attempt_id: string; deadline_at: Date }>(deps.sql, 'start-sitting', [sittingId, actor]);
   for (let i = 0; i < rows.length; i += 1000) {
     await deps.scheduler.schedule(rows.slice(i, i + 1000).map((r) => ({ attemptId: r.attempt_id, deadline: r.deadline_at.getTime(), graceMs })));
   }
-  return { startedAt, attempts: rows.length };
+  return rows.length;
 }

@@ -36,7 +36,9 @@ export type QueryName =
   | 'start-sitting'
   | 'attempts-final'
   | 'sitting-timing'
-  | 'promote-lobby-attempt';
+  | 'promote-lobby-attempt'
+  | 'mark-sitting-started'
+  | 'started-sittings-with-lobby';
 
 /** Runs a named statement as a prepared statement with positional parameters. */
 export function runQuery<Row extends object = Record<string, unknown>>(

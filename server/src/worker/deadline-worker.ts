@@ -6,6 +6,8 @@ import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
 import { DEADLINE_QUEUE, type DeadlineJob, type DeadlineScheduler } from '../attempts/deadline-jobs.js';
 import type { AttemptFinalizer } from '../attempts/finalize.js';
+import type { AttemptNotifier } from '../attempts/notifier.js';
+import { startLobbyAttempts } from '../attempts/start-signal.js';
 
 const SWEEP_EVERY_MS = 15_000;
 const SWEEP_MARGIN_MS = 5_000;
@@ -17,6 +19,7 @@ export interface DeadlineWorkerDeps {
   workerConnection: Redis;
   finalizer: AttemptFinalizer;
   scheduler: DeadlineScheduler;
+  notifier: AttemptNotifier;
   logger: Logger;
 }
 
@@ -52,6 +55,11 @@ export function startDeadlineWorker(deps: DeadlineWorkerDeps): { close: () => Pr
     if (sweeping) return;
     sweeping = true;
     try {
+      const stranded = await runQuery<{ sitting_id: string; grace_s: number }>(deps.sql, 'started-sittings-with-lobby', []);
+      for (const s of stranded) {
+        const n = await startLobbyAttempts({ sql: deps.sql, scheduler, notifier: deps.notifier }, s.sitting_id, s.grace_s * 1000, 'sweep');
+        if (n) logger.warn({ sitting: s.sitting_id, attempts: n }, 'finished a start signal that was cut short');
+      }
       const overdue = await runQuery<{ attempt_id: string }>(deps.sql, 'overdue-attempts', [SWEEP_MARGIN_MS, SWEEP_BATCH]);
       for (const { attempt_id } of overdue) await autoSubmit(attempt_id);
       if (overdue.length) logger.warn({ attempts: overdue.length }, 'auto-submitted overdue attempts whose deadline job was missing');
