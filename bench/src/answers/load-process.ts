@@ -1,0 +1,95 @@
+/**
+ * A load process: forked by main.ts, drives its share of candidates through the real SDK and
+ * reports over IPC. It never decides anything by itself: the orchestrator says when to connect,
+ * when to start answering and when to close, so all load processes act in step.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { CandidateDriver, sleep, type LoadMetrics } from './candidate.js';
+import { runBaselineClients } from './baseline.js';
+import { zeroCounters, type FromLoad, type ToLoad } from './ipc.js';
+import { Samples } from './stats.js';
+
+const metrics: LoadMetrics = { counters: zeroCounters(), ackMs: new Samples(1 << 16), commitMs: new Samples(1 << 16), errorSamples: new Set() };
+const drivers: CandidateDriver[] = [];
+let progressTimer: ReturnType<typeof setInterval> | undefined;
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+
+function send(message: FromLoad): void {
+  process.send?.(message);
+}
+
+function snapshot() {
+  let pending = 0;
+  for (const d of drivers) pending += d.client.pendingCount();
+  return { ...metrics.counters, pending };
+}
+
+/** Starts `count` tasks at `perSec`, at most `maxInFlight` unfinished at once, so a ramp never becomes a storm. */
+async function ramp(count: number, perSec: number, maxInFlight: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  const started = Date.now();
+  const running = new Set<Promise<unknown>>();
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / perSec;
+    if (due > Date.now()) await sleep(due - Date.now());
+    while (running.size >= maxInFlight) await Promise.race(running);
+    const p = task(i).finally(() => running.delete(p));
+    running.add(p);
+  }
+  await Promise.all(running);
+}
+
+async function handle(msg: ToLoad): Promise<void> {
+  switch (msg.type) {
+    case 'baseline': {
+      const result = await runBaselineClients(msg);
+      send({ type: 'baseline-result', ...result });
+      return;
+    }
+    case 'prepare': {
+      progressTimer ??= setInterval(() => {
+        send({ type: 'progress', counters: snapshot(), loopDelayMs: loopDelay.max / 1e6, sentAt: Date.now() });
+        loopDelay.reset();
+      }, 1000);
+      const { url, candidates, sourceIps } = msg;
+      for (let i = 0; i < candidates.length; i++) {
+        drivers.push(new CandidateDriver(url, candidates[i]!.token, sourceIps[i % sourceIps.length]!, msg.maxInFlight, metrics));
+      }
+      // at most ~2 s worth of handshakes outstanding: a slow gateway slows the ramp instead of piling up
+      await ramp(drivers.length, msg.connectPerSec, Math.max(50, msg.connectPerSec * 2), (i) => drivers[i]!.start());
+      send({ type: 'prepared', counters: snapshot() });
+      return;
+    }
+    case 'go': {
+      const wait = msg.startAt - Date.now();
+      if (wait > 0) await sleep(wait);
+      await Promise.all(drivers.map((d) => d.answerUntil(msg.measureFrom, msg.endAt, msg.intervalMs)));
+      await Promise.all(drivers.map((d) => d.drain(msg.drainTimeoutMs)));
+      const acked: Array<[string, Array<[string, number]>]> = [];
+      for (const d of drivers) if (d.attemptId && d.ackedSeq.size > 0) acked.push([d.attemptId, [...d.ackedSeq]]);
+      send({
+        type: 'result',
+        counters: snapshot(),
+        ackMs: metrics.ackMs.toArray(),
+        commitMs: metrics.commitMs.toArray(),
+        acked,
+        errorSamples: [...metrics.errorSamples],
+      });
+      return;
+    }
+    case 'close': {
+      clearInterval(progressTimer);
+      await Promise.all(drivers.map((d) => d.client.close()));
+      send({ type: 'closed' });
+      setTimeout(() => process.exit(0), 100);
+      return;
+    }
+  }
+}
+
+process.on('message', (msg: ToLoad) => {
+  handle(msg).catch((err: unknown) => send({ type: 'error', message: (err as Error)?.stack ?? String(err) }));
+});
+// The orchestrator went away (crash, kill): nothing here is worth keeping alive.
+process.on('disconnect', () => process.exit(2));
+send({ type: 'ready' });

@@ -1,0 +1,196 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, readdir, readlink } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { loadConfig, type Config } from '../../../server/src/config/config.js';
+import { connectDatabase, type Sql } from '../../../server/src/store/db.js';
+import { migrate } from '../../../server/src/store/migrate.js';
+import { seedDemo } from '../../../server/src/exam/seed.js';
+import { TokenService } from '../../../server/src/auth/tokens.js';
+import { createAnswerQueue } from '../../../server/src/answers/queue.js';
+import { spawnServerRole, stopChild, type Child } from './children.js';
+
+export const SERVER_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../server');
+
+/** What the orchestrator talks to besides the sockets: Postgres (seed, verify), Redis (queue, cleanup), tokens. */
+export interface Backend {
+  config: Config;
+  sql: Sql;
+  redis: Redis;
+  tokens: TokenService;
+  /** jobs not yet finished by a worker (waiting, active, delayed, ...) */
+  queueBacklog(): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface StackSettings {
+  databaseUrl: string;
+  redisUrl: string;
+  schema: string;
+  prefix: string;
+  tokenSecret: string;
+}
+
+/** A schema and prefix nobody else uses, so runs never see each other's rows or keys. */
+export function freshStackSettings(env: NodeJS.ProcessEnv): StackSettings {
+  const id = randomBytes(4).toString('hex');
+  return {
+    databaseUrl: env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    schema: `bench_${id}`,
+    prefix: `bench-${id}`,
+    tokenSecret: randomBytes(32).toString('hex'),
+  };
+}
+
+export function openBackend(s: StackSettings): Backend {
+  const config = loadConfig({
+    DATABASE_URL: s.databaseUrl,
+    DATABASE_SCHEMA: s.schema,
+    REDIS_URL: s.redisUrl,
+    REDIS_PREFIX: s.prefix,
+    TOKEN_SECRET: s.tokenSecret,
+    PG_POOL_MAX: '4',
+  });
+  const sql = connectDatabase(config);
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis.on('error', () => {}); // reported where it matters: by the calls that fail
+  const queue = createAnswerQueue(redis, config);
+  return {
+    config,
+    sql,
+    redis,
+    tokens: new TokenService(config),
+    queueBacklog: async () => {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused', 'waiting-children');
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    },
+    close: async () => {
+      await queue.close().catch(() => {});
+      redis.disconnect();
+      await sql.end({ timeout: 5 });
+    },
+  };
+}
+
+/** migrate + seedDemo (idempotent), so --url runs against a stack seeded with fewer candidates work too. */
+export async function prepareDatabase(backend: Backend, candidates: number, sittingId: string): Promise<void> {
+  await migrate(backend.sql, backend.config.DATABASE_SCHEMA);
+  await seedDemo(backend.sql, { candidates, sittingId });
+}
+
+/** Drops the schema and every Redis key under the prefix. Only ever used on a stack we created. */
+export async function dropStackData(backend: Backend): Promise<void> {
+  await backend.sql.unsafe(`DROP SCHEMA IF EXISTS "${backend.config.DATABASE_SCHEMA}" CASCADE`);
+  let cursor = '0';
+  do {
+    const [next, keys] = await backend.redis.scan(cursor, 'MATCH', `${backend.config.REDIS_PREFIX}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await backend.redis.unlink(...keys);
+  } while (cursor !== '0');
+}
+
+export interface RunningStack {
+  url: string;
+  port: number;
+  gateways: Child[];
+  workers: Child[];
+  stop(): Promise<void>;
+}
+
+/**
+ * G gateways on one port (uWS sets SO_REUSEPORT, so the kernel spreads connections over them)
+ * and W workers. Extra server settings (WORKER_CONCURRENCY, BATCH_MAX_WAIT_MS, ...) come from the
+ * caller's environment; the ones that identify this run are forced.
+ */
+export async function startStack(backend: Backend, s: StackSettings, gateways: number, workers: number): Promise<RunningStack> {
+  const port = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: process.env.NODE_ENV ?? 'development',
+    LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: s.databaseUrl,
+    DATABASE_SCHEMA: s.schema,
+    REDIS_URL: s.redisUrl,
+    REDIS_PREFIX: s.prefix,
+    TOKEN_SECRET: s.tokenSecret,
+  };
+  const gw: Child[] = [];
+  const wk: Child[] = [];
+  for (let i = 1; i <= workers; i++) wk.push(spawnServerRole(`worker-${i}`, 'worker', SERVER_DIR, { ...env, GATEWAY_ID: `bench-worker-${i}` }));
+  for (let i = 1; i <= gateways; i++) gw.push(spawnServerRole(`gateway-${i}`, 'gateway', SERVER_DIR, { ...env, GATEWAY_ID: `bench-gw-${i}` }));
+  const stop = async () => {
+    // gateways first: they flush their open batches into the queue the workers still drain
+    await Promise.all(gw.map((c) => stopChild(c, 15_000)));
+    await Promise.all(wk.map((c) => stopChild(c, 15_000)));
+  };
+  try {
+    await waitUntil(async () => {
+      for (const c of [...gw, ...wk]) if (c.proc.exitCode !== null) throw new Error(`${c.name} exited with code ${c.proc.exitCode} during start-up`);
+      const listening = await Promise.all(gw.map((c) => isListening(c.proc.pid!, port)));
+      if (!listening.every(Boolean)) return false;
+      const ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      return ready && (await queueWorkers(backend)) >= workers;
+    }, 60_000, 'gateways listening, /readyz 200 and workers registered');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url: `http://127.0.0.1:${port}`, port, gateways: gw, workers: wk, stop };
+}
+
+async function queueWorkers(backend: Backend): Promise<number> {
+  const queue = createAnswerQueue(backend.redis, backend.config);
+  try {
+    return await queue.getWorkersCount();
+  } finally {
+    await queue.close();
+  }
+}
+
+/** A port free right now on 127.0.0.1 (the tiny race with other programs is acceptable for a bench). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Whether `pid` holds a listening TCP socket on `port`. With SO_REUSEPORT every gateway has its
+ * own listen socket, so this tells each gateway apart where /readyz (answered by any) cannot.
+ */
+async function isListening(pid: number, port: number): Promise<boolean> {
+  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const inodes = new Set<string>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[1]?.endsWith(portHex) && f[3] === '0A' && f[9]) inodes.add(`socket:[${f[9]}]`);
+    }
+  }
+  if (inodes.size === 0) return false;
+  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+  for (const fd of fds) {
+    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    if (inodes.has(target)) return true;
+  }
+  return false;
+}
+
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 200): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
