@@ -394,7 +394,7 @@ export class ExamClient extends TypedEmitter<ExamClientEvents> {
    * outbox entries, take over status and timing, resync the clock and resend what is left.
    * Returns whether the attempt just became final.
    */
-  private applyJoinReply(reply: JoinReply): boolean {
+  private applyJoinReply(reply: JoinReply, source: 'join' | 'start-signal' = 'join'): boolean {
     if (this.attempt !== reply.attemptId) this.stored.clear();
     this.attempt = reply.attemptId;
     // merged, not replaced: the server's seqs only grow, and exam:started may list no answers
@@ -415,7 +415,10 @@ export class ExamClient extends TypedEmitter<ExamClientEvents> {
       serverTime: reply.serverTime,
     });
     this.refreshSender(true);
-    this.clockLoop.start();
+    // The start signal reaches every candidate at once: a sync burst then would be thousands of
+    // requests exactly while the papers go out. The lobby join already took a sample; the regular
+    // interval keeps going.
+    if (source === 'join') this.clockLoop.start();
     return becameFinal;
   }
 
@@ -487,7 +490,7 @@ export class ExamClient extends TypedEmitter<ExamClientEvents> {
     await this.joining?.catch(() => undefined);
     await this.outbox.ready();
     if (this.closed || generation !== this.connection.generation) return;
-    const becameFinal = this.applyJoinReply(reply);
+    const becameFinal = this.applyJoinReply(reply, 'start-signal');
     this.emit('joined', reply);
     this.emit('started', reply);
     if (becameFinal) this.onFinal();

@@ -34,8 +34,14 @@ export async function startSitting(deps: StartDeps, sittingId: string, actor: st
 /** Moves a started sitting's lobby attempts into progress and schedules their auto-submits. Idempotent. */
 export async function startLobbyAttempts(deps: StartDeps, sittingId: string, graceMs: number, actor: string): Promise<number> {
   const rows = await runQuery<{ attempt_id: string; deadline_at: Date }>(deps.sql, 'start-sitting', [sittingId, actor]);
-  for (let i = 0; i < rows.length; i += 1000) {
-    await deps.scheduler.schedule(rows.slice(i, i + 1000).map((r) => ({ attemptId: r.attempt_id, deadline: r.deadline_at.getTime(), graceMs })));
+  // Deadlines are a whole duration away: schedule in small, spaced chunks so the jobs do not compete
+  // for Redis and CPU with the papers going out right now.
+  for (let i = 0; i < rows.length; i += SCHEDULE_CHUNK) {
+    if (i > 0) await new Promise((r) => setTimeout(r, SCHEDULE_PAUSE_MS));
+    await deps.scheduler.schedule(rows.slice(i, i + SCHEDULE_CHUNK).map((r) => ({ attemptId: r.attempt_id, deadline: r.deadline_at.getTime(), graceMs })));
   }
   return rows.length;
 }
+
+const SCHEDULE_CHUNK = 500;
+const SCHEDULE_PAUSE_MS = 100;
