@@ -85,7 +85,7 @@ async function main(argv: string[]): Promise<void> {
         const actor = `cli:${process.env.USER ?? 'operator'}`;
         if (command === 'start') {
           const started = await startSitting({ sql, ...attempts }, sittingId, actor);
-          return `sitting ${sittingId} started at ${new Date(started.startedAt).toISOString()}: ${started.attempts} candidates were waiting`;
+          return `sitting ${sittingId} started at ${new Date(started.startedAt).toISOString()}: candidates waiting in the lobby: ${started.attempts}`;
         }
         if (!values.attempt) throw new UsageError(`${command} needs --attempt ID`);
         const change = { actor, reason: values.reason };
