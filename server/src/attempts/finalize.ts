@@ -76,10 +76,8 @@ export class AttemptFinalizer {
   }
 
   /** Recomputes the score of final attempts whose in-time answers were committed after finalisation. */
-  async rescore(attemptIds: string[]): Promise<void> {
-    if (attemptIds.length === 0) return;
-    const final = await runQuery<{ attempt_id: string }>(this.deps.sql, 'attempts-final', [attemptIds]);
-    for (const { attempt_id: attemptId } of final) {
+  async rescore(finalAttemptIds: string[]): Promise<void> {
+    for (const attemptId of finalAttemptIds) {
       await this.deps.sql.begin(async (txSql) => {
         const tx = txSql as unknown as Sql;
         const row = await lockAttempt(tx, attemptId);

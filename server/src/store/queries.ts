@@ -34,7 +34,6 @@ export type QueryName =
   | 'insert-audit'
   | 'overdue-attempts'
   | 'start-sitting'
-  | 'attempts-final'
   | 'sitting-timing'
   | 'promote-lobby-attempt'
   | 'mark-sitting-started'

@@ -36,10 +36,10 @@ export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob
     async (job) => {
       const { gatewayId, items } = job.data;
       const started = performance.now();
-      const changed = await flushAnswers(sql, gatewayId, items);
-      await deps.finalizer.rescore(changed);
+      const changedFinal = await flushAnswers(sql, gatewayId, items);
+      await deps.finalizer.rescore(changedFinal);
       notifyCommitted(candidates, items);
-      logger.debug({ job: job.id, answers: items.length, changed: changed.length, ms: Math.round(performance.now() - started) }, 'batch committed');
+      logger.debug({ job: job.id, answers: items.length, rescored: changedFinal.length, ms: Math.round(performance.now() - started) }, 'batch committed');
     },
     {
       connection: deps.workerConnection,

@@ -28,7 +28,7 @@ export function latestPerQuestion(items: readonly AnswerItem[]): AnswerItem[] {
 /**
  * Writes one batch in a single statement (flush-answers.sql): all versions to the event log,
  * the highest seq per question to `answers`, never moving a stored answer backwards.
- * Returns the attempts whose stored answers changed.
+ * Returns the attempts already final whose stored answers changed (they need a rescore).
  */
 export async function flushAnswers(sql: Sql, gatewayId: string, items: readonly AnswerItem[]): Promise<string[]> {
   const versions = distinctVersions(items);
