@@ -11,7 +11,7 @@ import { loadConfig } from '../../../server/src/config/config.js';
 import { USAGE, parseBenchArgs, type BenchArgs } from './args.js';
 import { closeChildLog, killAllChildren, pidsOf, setChildLog } from './children.js';
 import { CpuSampler, pidsByName } from './cpu.js';
-import { LoadFleet } from './fleet.js';
+import { startAnswersFleet, type AnswersFleet } from './fleet.js';
 import { zeroCounters, type Counters } from './ipc.js';
 import { startBaselineServer } from './baseline.js';
 import { buildResult, printSummary, progressLine, writeResult } from './report.js';
@@ -60,7 +60,7 @@ async function run(args: BenchArgs, stamp: string): Promise<number> {
   const ids = Array.from({ length: args.candidates }, (_, i) => candidateId(i + 1));
   const tickets = await Promise.all(ids.map(async (id) => ({ candidateId: id, token: await backend!.tokens.issueCandidateToken({ candidateId: id, sittingId: args.sitting }) })));
   log(`bench: seeded and issued ${tickets.length} tokens; starting ${args.loadProcs} load processes`);
-  const fleet = await LoadFleet.start(args.loadProcs);
+  const fleet = await startAnswersFleet(args.loadProcs);
 
   // progress every second, to stderr
   const progressCpu = new CpuSampler(cpuGroups());
@@ -158,7 +158,7 @@ async function run(args: BenchArgs, stamp: string): Promise<number> {
 }
 
 /** Round trips per second of the bare echo, and how much CPU other work took meanwhile (noise). */
-async function runBaseline(fleet: LoadFleet, args: BenchArgs): Promise<{ perS: number; otherCpuPct: number }> {
+async function runBaseline(fleet: AnswersFleet, args: BenchArgs): Promise<{ perS: number; otherCpuPct: number }> {
   phase = 'baseline';
   const server = await startBaselineServer();
   const cpu = new CpuSampler(cpuGroups());

@@ -16,7 +16,7 @@ import { closeChildLog, killAllChildren, pidsOf, setChildLog } from '../answers/
 import { CpuSampler, pidsByName } from '../answers/cpu.js';
 import { dropStackData, freshStackSettings, openBackend, startStack, type Backend, type RunningStack } from '../answers/stack.js';
 import { USAGE, parseStartArgs, type StartArgs } from './args.js';
-import { StartFleet } from './fleet.js';
+import { startStartFleet, type StartFleet } from './fleet.js';
 import { fanoutFromLog } from './gateway-log.js';
 import { addCounters, zeroStartCounters, type LoadResult } from './ipc.js';
 import { summarize } from './outcome.js';
@@ -75,7 +75,7 @@ async function run(args: StartArgs, stamp: string, logPath: string): Promise<num
 
   try {
     phase = 'stack';
-    [stack, fleet] = await Promise.all([startStack(b, settings, args.gateways, args.workers), StartFleet.start(args.loadProcs)]);
+    [stack, fleet] = await Promise.all([startStack(b, settings, args.gateways, args.workers), startStartFleet(args.loadProcs)]);
     log(`bench:start: stack ready at ${stack.url} (${args.gateways} gateway(s), ${args.workers} worker(s))`);
     // The signal is given from here, as the CLI's `start` does: its Redis connections and the SQL
     // pool are opened now, so the signal does not pay for connecting.
@@ -91,7 +91,7 @@ async function run(args: StartArgs, stamp: string, logPath: string): Promise<num
     const shares = Array.from({ length: args.loadProcs }, (_, p) => tickets.filter((_, i) => i % args.loadProcs === p));
     fleet.send((p) => ({ type: 'prepare', url: stack!.url, candidates: shares[p]!, sourceIps: args.sourceIps, connectPerSec: args.rampPerProc }));
     const expectedRampS = Math.ceil(args.candidates / args.loadProcs / args.rampPerProc);
-    const lobbies = await fleet.collect('lobby', (expectedRampS + args.lobbyTimeoutS) * 1000);
+    const lobbies = await fleet.collectSome('lobby', (expectedRampS + args.lobbyTimeoutS) * 1000);
     const rampS = (Date.now() - rampStarted) / 1000;
     const cpuRamp = nonZero(rampCpu.sinceMark());
     const atSignal = fleet.totals();
@@ -118,7 +118,7 @@ async function run(args: StartArgs, stamp: string, logPath: string): Promise<num
     log(`bench:start: start signal given: startSitting() took ${signalMs} ms, ${signal.attempts} attempts started`);
     phase = 'papers';
     fleet.send({ type: 'collect', t0, waitUntil: t0 + args.paperTimeoutS * 1000, startedAt: signal.startedAt, durationMs });
-    const collected = await fleet.collect('result', (args.paperTimeoutS + 60) * 1000);
+    const collected = await fleet.collectSome('result', (args.paperTimeoutS + 60) * 1000);
     const cpuSignal = nonZero(signalCpu.sinceMark());
     const results: LoadResult[] = collected.filter((r) => r !== undefined);
     if (results.length < collected.length) log(`bench:start: ${collected.length - results.length} load process(es) did not report: their candidates count as failures`);
