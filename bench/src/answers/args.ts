@@ -1,3 +1,4 @@
+import { intOption, numberOption } from '../common/options.js';
 import { parseArgs } from 'node:util';
 
 export const USAGE = `npm run bench:answers -- [options]
@@ -76,17 +77,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     },
   });
   if (values.help) return 'help';
-  const num = (name: string, value: string | undefined, fallback: number, min = 1, max = 1_000_000) => {
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in [${min}, ${max}], got "${value}"`);
-    return n;
-  };
-  const int = (name: string, value: string | undefined, fallback: number, min = 1, max = 1_000_000) => {
-    const n = num(name, value, fallback, min, max);
-    if (!Number.isInteger(n)) throw new Error(`--${name} must be a whole number, got "${value}"`);
-    return n;
-  };
+  const num = numberOption;
+  const int = intOption;
   const candidates = int('candidates', values.candidates, 200, 1, 200_000);
   const seconds = num('seconds', values.seconds, 10, 1, 3600);
   const warmupS = num('warmup', values.warmup, 5, 0, 600);

@@ -1,3 +1,4 @@
+import { serveOrchestrator } from '../common/load-ipc.js';
 /**
  * A load process: forked by main.ts, drives its share of candidates through the real SDK and
  * reports over IPC. It never decides anything by itself: the orchestrator says when to connect,
@@ -15,9 +16,7 @@ let progressTimer: ReturnType<typeof setInterval> | undefined;
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 
-function send(message: FromLoad): void {
-  process.send?.(message);
-}
+let send: (message: FromLoad) => void = () => {};
 
 function snapshot() {
   let pending = 0;
@@ -87,9 +86,4 @@ async function handle(msg: ToLoad): Promise<void> {
   }
 }
 
-process.on('message', (msg: ToLoad) => {
-  handle(msg).catch((err: unknown) => send({ type: 'error', message: (err as Error)?.stack ?? String(err) }));
-});
-// The orchestrator went away (crash, kill): nothing here is worth keeping alive.
-process.on('disconnect', () => process.exit(2));
-send({ type: 'ready' });
+send = serveOrchestrator<ToLoad, FromLoad>(handle);

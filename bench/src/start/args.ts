@@ -1,3 +1,4 @@
+import { intOption, numberOption } from '../common/options.js';
 import { parseArgs } from 'node:util';
 
 export const USAGE = `npm run bench:start -- [options]
@@ -72,17 +73,8 @@ export function parseStartArgs(argv: string[]): StartArgs | 'help' {
     },
   });
   if (values.help) return 'help';
-  const num = (name: string, value: string | undefined, fallback: number, min = 1, max = 1_000_000) => {
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || n > max) throw new Error(`--${name} must be a number in [${min}, ${max}], got "${value}"`);
-    return n;
-  };
-  const int = (name: string, value: string | undefined, fallback: number, min = 1, max = 1_000_000) => {
-    const n = num(name, value, fallback, min, max);
-    if (!Number.isInteger(n)) throw new Error(`--${name} must be a whole number, got "${value}"`);
-    return n;
-  };
+  const num = numberOption;
+  const int = intOption;
   const candidates = int('candidates', values.candidates, 500, 1, 200_000);
   const requested = int('load-procs', values['load-procs'], 2, 1, 64);
   const loadProcs = loadProcsFor(candidates, requested);

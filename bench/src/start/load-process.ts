@@ -1,3 +1,4 @@
+import { serveOrchestrator } from '../common/load-ipc.js';
 /**
  * A load process of the start bench: forked by main.ts, connects and joins its share of candidates
  * into the lobby, records when each paper arrives after the start signal and reports over IPC.
@@ -21,9 +22,7 @@ loopDelay.enable();
 const loopDelayWindows: Array<{ endedAt: number; maxMs: number }> = [];
 let keepWindows = false;
 
-function send(message: FromLoad): void {
-  process.send?.(message);
-}
+let send: (message: FromLoad) => void = () => {};
 
 /** Starts `count` tasks at `perSec`, at most `maxInFlight` unfinished at once, so a ramp never becomes a storm. */
 async function ramp(count: number, perSec: number, maxInFlight: number, task: (i: number) => Promise<unknown>): Promise<void> {
@@ -76,9 +75,4 @@ async function handle(msg: ToLoad): Promise<void> {
   }
 }
 
-process.on('message', (msg: ToLoad) => {
-  handle(msg).catch((err: unknown) => send({ type: 'error', message: (err as Error)?.stack ?? String(err) }));
-});
-// The orchestrator went away (crash, kill): nothing here is worth keeping alive.
-process.on('disconnect', () => process.exit(2));
-send({ type: 'ready' });
+send = serveOrchestrator<ToLoad, FromLoad>(handle);
