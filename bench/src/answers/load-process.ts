@@ -1,4 +1,4 @@
-import { serveOrchestrator } from '../common/load-ipc.js';
+import { ramp, serveOrchestrator } from '../common/load-ipc.js';
 /**
  * A load process: forked by main.ts, drives its share of candidates through the real SDK and
  * reports over IPC. It never decides anything by itself: the orchestrator says when to connect,
@@ -22,20 +22,6 @@ function snapshot() {
   let pending = 0;
   for (const d of drivers) pending += d.client.pendingCount();
   return { ...metrics.counters, pending };
-}
-
-/** Starts `count` tasks at `perSec`, at most `maxInFlight` unfinished at once, so a ramp never becomes a storm. */
-async function ramp(count: number, perSec: number, maxInFlight: number, task: (i: number) => Promise<unknown>): Promise<void> {
-  const started = Date.now();
-  const running = new Set<Promise<unknown>>();
-  for (let i = 0; i < count; i++) {
-    const due = started + (i * 1000) / perSec;
-    if (due > Date.now()) await sleep(due - Date.now());
-    while (running.size >= maxInFlight) await Promise.race(running);
-    const p = task(i).finally(() => running.delete(p));
-    running.add(p);
-  }
-  await Promise.all(running);
 }
 
 async function handle(msg: ToLoad): Promise<void> {

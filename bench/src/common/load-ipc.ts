@@ -12,3 +12,19 @@ export function serveOrchestrator<To, From>(handle: (message: To) => Promise<voi
   setImmediate(() => send({ type: 'ready' }));
   return send;
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Starts `count` tasks at `perSec`, at most `maxInFlight` unfinished at once, so a ramp never becomes a storm. */
+export async function ramp(count: number, perSec: number, maxInFlight: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  const started = Date.now();
+  const running = new Set<Promise<unknown>>();
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / perSec;
+    if (due > Date.now()) await sleep(due - Date.now());
+    while (running.size >= maxInFlight) await Promise.race(running);
+    const p = task(i).finally(() => running.delete(p));
+    running.add(p);
+  }
+  await Promise.all(running);
+}

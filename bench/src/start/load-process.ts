@@ -1,4 +1,4 @@
-import { serveOrchestrator } from '../common/load-ipc.js';
+import { ramp, serveOrchestrator } from '../common/load-ipc.js';
 /**
  * A load process of the start bench: forked by main.ts, connects and joins its share of candidates
  * into the lobby, records when each paper arrives after the start signal and reports over IPC.
@@ -23,20 +23,6 @@ const loopDelayWindows: Array<{ endedAt: number; maxMs: number }> = [];
 let keepWindows = false;
 
 let send: (message: FromLoad) => void = () => {};
-
-/** Starts `count` tasks at `perSec`, at most `maxInFlight` unfinished at once, so a ramp never becomes a storm. */
-async function ramp(count: number, perSec: number, maxInFlight: number, task: (i: number) => Promise<unknown>): Promise<void> {
-  const started = Date.now();
-  const running = new Set<Promise<unknown>>();
-  for (let i = 0; i < count; i++) {
-    const due = started + (i * 1000) / perSec;
-    if (due > Date.now()) await sleep(due - Date.now());
-    while (running.size >= maxInFlight) await Promise.race(running);
-    const p = task(i).finally(() => running.delete(p));
-    running.add(p);
-  }
-  await Promise.all(running);
-}
 
 async function handle(msg: ToLoad): Promise<void> {
   switch (msg.type) {
