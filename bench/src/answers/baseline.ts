@@ -6,7 +6,7 @@
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { io, type Socket } from 'socket.io-client';
-import { forkTs, stopChild, type Child } from './children.js';
+import { forkTs, stopChild, type Child } from '../common/children.js';
 import type { ToLoad } from './ipc.js';
 import { sleep } from './candidate.js';
 

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { candidateId } from '../../../server/src/exam/seed.js';
 import { loadConfig } from '../../../server/src/config/config.js';
 import { USAGE, parseBenchArgs, type BenchArgs } from './args.js';
-import { closeChildLog, killAllChildren, pidsOf, setChildLog } from './children.js';
+import { closeChildLog, killAllChildren, pidsOf, setChildLog } from '../common/children.js';
 import { CpuSampler, pidsByName } from './cpu.js';
 import { startAnswersFleet, type AnswersFleet } from './fleet.js';
 import { zeroCounters, type Counters } from './ipc.js';

@@ -10,7 +10,7 @@ import { migrate } from '../../../server/src/store/migrate.js';
 import { seedDemo } from '../../../server/src/exam/seed.js';
 import { TokenService } from '../../../server/src/auth/tokens.js';
 import { createAnswerQueue } from '../../../server/src/answers/queue.js';
-import { spawnServerRole, stopChild, type Child } from './children.js';
+import { spawnServerRole, stopChild, type Child } from '../common/children.js';
 
 export const SERVER_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../server');
 

@@ -1,4 +1,4 @@
-import { forkTs, stopChild, type Child } from '../answers/children.js';
+import { forkTs, stopChild, type Child } from '../common/children.js';
 
 /** What every load process may send: its counters, its health, a fatal error, the close handshake. */
 export type BaseFromLoad<C> =

@@ -12,7 +12,7 @@ import { candidateId, seedDemo } from '../../../server/src/exam/seed.js';
 import { migrate } from '../../../server/src/store/migrate.js';
 import { createAttemptServices, type AttemptServices } from '../../../server/src/attempts/services.js';
 import { startSitting } from '../../../server/src/attempts/start-signal.js';
-import { closeChildLog, killAllChildren, pidsOf, setChildLog } from '../answers/children.js';
+import { closeChildLog, killAllChildren, pidsOf, setChildLog } from '../common/children.js';
 import { CpuSampler, pidsByName } from '../answers/cpu.js';
 import { dropStackData, freshStackSettings, openBackend, startStack, type Backend, type RunningStack } from '../answers/stack.js';
 import { USAGE, parseStartArgs, type StartArgs } from './args.js';
