@@ -26,54 +26,14 @@ import { Outbox } from './outbox.js';
 import { AnswerSender } from './sender.js';
 import { outboxKeyForToken } from './token.js';
 import { closedError, settleAll, type Waiter } from './waiters.js';
-
-export interface AnswerRef {
-  questionId: string;
-  seq: number;
-}
-
-/** The statuses after which the server takes no more answers. */
-export type FinalStatus = SubmitReply['status'];
-const FINAL_STATUSES: ReadonlySet<AttemptStatus> = new Set<FinalStatus>(['submitted', 'auto_submitted', 'locked']);
-
-export function isFinalStatus(status: AttemptStatus | undefined): status is FinalStatus {
-  return status !== undefined && FINAL_STATUSES.has(status);
-}
+import { isFinalStatus, type AnswerRef, type ExamClientEvents, type FinalStatus, type KnownAnswer } from './client-events.js';
 
 /** time:sync samples right after every (re)join, and their spacing */
 const CLOCK_SYNC_BURST = 5;
 const CLOCK_SYNC_BURST_SPACING_MS = 100;
 
-export type ExamClientEvents = {
-  connected: [];
-  disconnected: [reason: string];
-  joined: [reply: JoinReply];
-  /** the sitting started while this client waited in the lobby (`joined` fires just before, same reply) */
-  started: [reply: JoinReply];
-  /** `attempt:updated`: extension, pause, resume, submit... (already applied to status/deadline/paused) */
-  updated: [update: AttemptUpdated];
-  /** the attempt became submitted, auto_submitted or locked: the server takes no more answers */
-  final: [info: { status: FinalStatus }];
-  /** another device took the attempt over; this client disconnected and stays so until connect() */
-  replaced: [notice: SessionReplaced];
-  /** submit() succeeded */
-  submitted: [reply: SubmitReply];
-  /** a clock sample was taken; `offsetMs` is the current estimate */
-  clock: [estimate: { offsetMs: number; roundTripMs: number | undefined }];
-  queued: [item: AnswerRef & { receivedAt: number }];
-  committed: [item: AnswerRef];
-  retrying: [item: AnswerRef & { error: ProtocolError; inMs: number }];
-  rejected: [item: AnswerRef & { error: ProtocolError }];
-  draining: [notice: { reconnectInMs: number }];
-  error: [error: ProtocolError];
-};
-
-export type AnswerState = 'committed' | 'pending' | 'queued';
-export interface KnownAnswer {
-  value: AnswerValue;
-  seq: number;
-  state: AnswerState;
-}
+export { isFinalStatus } from './client-events.js';
+export type { AnswerRef, AnswerState, ExamClientEvents, FinalStatus, KnownAnswer } from './client-events.js';
 
 const joinAckSchema = ackSchema(JoinReply);
 const submitAckSchema = ackSchema(SubmitReply);
