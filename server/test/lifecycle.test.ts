@@ -154,6 +154,14 @@ describe('sections, clock and devices', () => {
     await new Promise((r) => setTimeout(r, 1200));
     expect(await save(socket, reply.attemptId, 'q04', 1)).toMatchObject({ ok: false, error: { code: 'SECTION_CLOSED' } });
     expect(await save(socket, reply.attemptId, 'q08', 1)).toMatchObject({ ok: true });
+    // nor can the final map of a submit slip one in
+    const submitted = await rawEmit<SubmitReply>(socket, EVENTS.submit, {
+      attemptId: reply.attemptId,
+      answers: [{ questionId: 'q04', seq: 5, value: { kind: 'numeric', value: 24 } }, { questionId: 'q08', seq: 1, value: { kind: 'numeric', value: 1 } }],
+    });
+    expect(submitted).toMatchObject({ ok: true, data: { status: 'submitted' } });
+    const stored = await env.sql.unsafe('SELECT question_id FROM answers WHERE attempt_id = $1 ORDER BY question_id', [reply.attemptId]);
+    expect(stored.map((r) => r.question_id)).toEqual(['q08']);
   });
 
   it('answers time:sync with the server clock and never trusts the client\'s', async () => {

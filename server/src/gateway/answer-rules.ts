@@ -18,10 +18,15 @@ export function checkAnswerAllowed(attempt: JoinedAttempt | undefined, request: 
   if (!acceptsAnswerAt(inputs, attempt.graceMs, receivedAt)) throw new ExamhallError('DEADLINE_PASSED');
   const misfit = checkAnswerFitsPaper(attempt.content, request.questionId, request.value);
   if (misfit) throw new ExamhallError(misfit);
-  const sectionId = attempt.content.byId.get(request.questionId)?.question.section;
-  const limit = sectionId === undefined ? undefined : attempt.content.sections.find((s) => s.id === sectionId)?.timeLimitS;
-  if (limit !== undefined && receivedAt > sectionClosesAt(inputs, limit, receivedAt) + attempt.graceMs) {
-    throw new ExamhallError('SECTION_CLOSED', sectionId);
-  }
+  const closedSection = closedSectionOf(attempt, request.questionId, receivedAt);
+  if (closedSection !== null) throw new ExamhallError('SECTION_CLOSED', closedSection);
   return attempt;
+}
+
+/** The id of the question's timed section if that section's time is up at `at`, else null. */
+export function closedSectionOf(attempt: JoinedAttempt, questionId: string, at: number): string | null {
+  const sectionId = attempt.content.byId.get(questionId)?.question.section;
+  const limit = sectionId === undefined ? undefined : attempt.content.sections.find((s) => s.id === sectionId)?.timeLimitS;
+  if (limit === undefined || !attempt.inputs) return null;
+  return at > sectionClosesAt(attempt.inputs, limit, at) + attempt.graceMs ? sectionId! : null;
 }

@@ -19,7 +19,7 @@ import type { CandidateClaims, TokenService } from '../auth/tokens.js';
 import type { AnswerBatcher } from '../answers/batcher.js';
 import type { AttemptFinalizer } from '../attempts/finalize.js';
 import type { Logger } from '../observability/logger.js';
-import { checkAnswerAllowed } from './answer-rules.js';
+import { checkAnswerAllowed, closedSectionOf } from './answer-rules.js';
 import { joinAttempt, type JoinDeps, type JoinedAttempt } from './join.js';
 import { lobbyRoom, syncLifecycle } from './lifecycle-sync.js';
 import { acceptsAnswerAt } from '../exam/deadline.js';
@@ -132,9 +132,13 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
       if (attempt.status === 'lobby') throw new ExamhallError('ATTEMPT_NOT_STARTED');
       if (attempt.inputs?.pausedAt != null) throw new ExamhallError('ATTEMPT_PAUSED');
       // after deadline + grace the final map no longer counts: the attempt ends as auto-submitted
-      const inTime = attempt.inputs !== null && acceptsAnswerAt(attempt.inputs, attempt.graceMs, Date.now());
+      const now = Date.now();
+      const inTime = attempt.inputs !== null && acceptsAnswerAt(attempt.inputs, attempt.graceMs, now);
+      // the same section rule as answer:save: answers to a section whose time is up do not count
+      // (an honest client's map may still carry them as stored answers, so they are left out, not refused)
+      const finalAnswers = request.answers.filter((a) => closedSectionOf(attempt, a.questionId, now) === null);
       const outcome = await deps.finalizer.finalize(attempt.attemptId, inTime
-        ? { status: 'submitted', actor: `candidate:${socket.data.claims.candidateId}`, finalAnswers: request.answers, gatewayId: deps.gatewayId }
+        ? { status: 'submitted', actor: `candidate:${socket.data.claims.candidateId}`, finalAnswers, gatewayId: deps.gatewayId }
         : { status: 'auto_submitted', actor: 'auto-submit' });
       if (outcome.kind !== 'final') throw new ExamhallError('INTERNAL', 'attempt could not be finalised');
       attempt.status = outcome.status;
