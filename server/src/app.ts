@@ -32,10 +32,9 @@ export async function startNode(config: Config, role: Role, logger = createLogge
     // BullMQ workers block on Redis: their connections must never give up on a command
     const answerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
     const deadlineConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-    const publisher = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-    workerRedis.push(answerConnection, deadlineConnection, publisher);
+    workerRedis.push(answerConnection, deadlineConnection);
     for (const r of workerRedis) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-    answerWorker = startAnswerWorker({ config, sql, workerConnection: answerConnection, publisher, finalizer: attempts.finalizer, logger });
+    answerWorker = startAnswerWorker({ config, sql, workerConnection: answerConnection, notifier: attempts.notifier, finalizer: attempts.finalizer, logger });
     deadlineWorker = startDeadlineWorker({ config, sql, workerConnection: deadlineConnection, finalizer: attempts.finalizer, scheduler: attempts.scheduler, notifier: attempts.notifier, logger });
     logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers started');
   }

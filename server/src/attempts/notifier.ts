@@ -1,6 +1,6 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { EVENTS, NAMESPACES, attemptRoom, type AttemptUpdated } from '@examhall/shared';
+import { EVENTS, NAMESPACES, attemptRoom, type AnswerCommitted, type AttemptUpdated } from '@examhall/shared';
 import type { Config } from '../config/config.js';
 import type { DeadlineInputs } from '../exam/deadline.js';
 import { adapterKey } from '../gateway/adapter-key.js';
@@ -24,8 +24,9 @@ export interface SittingStarted {
 }
 
 /**
- * Tells every gateway (so each updates the sockets it holds) and the attempt's own sockets about a
- * change of an attempt's status or timing. Works from any process, socket server or not.
+ * Tells candidates' sockets what was committed, and every gateway (so each updates the sockets it
+ * holds) and the attempt's own sockets about a change of an attempt's status or timing. Works from
+ * any process, socket server or not.
  */
 export class AttemptNotifier {
   private readonly candidates: ReturnType<Emitter['of']>;
@@ -37,6 +38,11 @@ export class AttemptNotifier {
     this.candidates.to(attemptRoom(update.attemptId)).emit(EVENTS.attemptUpdated, update);
     const internal: AttemptChanged = { update, inputs };
     this.candidates.serverSideEmit(INTERNAL_EVENTS.attemptChanged, internal);
+  }
+
+  /** After a batch is in Postgres: these (question, seq) and everything older are committed. */
+  answersCommitted(notice: AnswerCommitted): void {
+    this.candidates.to(attemptRoom(notice.attemptId)).emit(EVENTS.answerCommitted, notice);
   }
 
   sittingStarted(notice: SittingStarted): void {

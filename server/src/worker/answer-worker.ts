@@ -1,22 +1,20 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Emitter } from '@socket.io/redis-emitter';
-import { EVENTS, NAMESPACES, attemptRoom } from '@examhall/shared';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
 import { ANSWER_QUEUE, type AnswerBatchJob } from '../answers/queue.js';
-import { adapterKey } from '../gateway/adapter-key.js';
 import { flushAnswers, latestPerQuestion } from './flush.js';
 import type { AttemptFinalizer } from '../attempts/finalize.js';
+import type { AttemptNotifier } from '../attempts/notifier.js';
 
 export interface AnswerWorkerDeps {
   config: Config;
   sql: Sql;
   /** blocking connection for BullMQ (maxRetriesPerRequest: null) */
   workerConnection: Redis;
-  /** ordinary connection for publishing commit notices through the Socket.IO adapter channel */
-  publisher: Redis;
+  /** publishes the commit notices to the candidates' rooms */
+  notifier: AttemptNotifier;
   /** rescoring of final attempts whose in-time answers were committed late */
   finalizer: AttemptFinalizer;
   logger: Logger;
@@ -29,7 +27,6 @@ export interface AnswerWorkerDeps {
  */
 export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob> {
   const { config, sql, logger } = deps;
-  const candidates = new Emitter(deps.publisher, { key: adapterKey(config) }).of(NAMESPACES.candidate);
 
   const worker = new Worker<AnswerBatchJob>(
     ANSWER_QUEUE,
@@ -38,7 +35,7 @@ export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob
       const started = performance.now();
       const changedFinal = await flushAnswers(sql, gatewayId, items);
       await deps.finalizer.rescore(changedFinal);
-      notifyCommitted(candidates, items);
+      notifyCommitted(deps.notifier, items);
       logger.debug({ job: job.id, answers: items.length, rescored: changedFinal.length, ms: Math.round(performance.now() - started) }, 'batch committed');
     },
     {
@@ -58,16 +55,12 @@ export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob
   return worker;
 }
 
-type CandidateEmitter = ReturnType<Emitter['of']>;
-
-function notifyCommitted(candidates: CandidateEmitter, items: AnswerBatchJob['items']): void {
+function notifyCommitted(notifier: AttemptNotifier, items: AnswerBatchJob['items']): void {
   const byAttempt = new Map<string, { questionId: string; seq: number }[]>();
   for (const item of latestPerQuestion(items)) {
     let list = byAttempt.get(item.a);
     if (!list) byAttempt.set(item.a, (list = []));
     list.push({ questionId: item.q, seq: item.s });
   }
-  for (const [attemptId, committed] of byAttempt) {
-    candidates.to(attemptRoom(attemptId)).emit(EVENTS.answerCommitted, { attemptId, items: committed });
-  }
+  for (const [attemptId, committed] of byAttempt) notifier.answersCommitted({ attemptId, items: committed });
 }
