@@ -77,12 +77,10 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     },
   });
   if (values.help) return 'help';
-  const num = numberOption;
-  const int = intOption;
-  const candidates = int('candidates', values.candidates, 200, 1, 200_000);
-  const seconds = num('seconds', values.seconds, 10, 1, 3600);
-  const warmupS = num('warmup', values.warmup, 5, 0, 600);
-  const ips = int('source-ips', values['source-ips'], 8, 1, 254);
+  const candidates = intOption('candidates', values.candidates, 200, 1, 200_000);
+  const seconds = numberOption('seconds', values.seconds, 10, 1, 3600);
+  const warmupS = numberOption('warmup', values.warmup, 5, 0, 600);
+  const ips = intOption('source-ips', values['source-ips'], 8, 1, 254);
   if (values.url !== undefined) {
     const host = new URL(values.url).hostname;
     // load only ever targets this machine's loopback
@@ -92,19 +90,19 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     candidates,
     seconds,
     warmupS,
-    rate: num('rate', values.rate, 0, 0),
-    loadProcs: int('load-procs', values['load-procs'], 2, 1, 64),
-    gateways: int('gateways', values.gateways, 1, 1, 16),
-    workers: int('workers', values.workers, 1, 1, 16),
+    rate: numberOption('rate', values.rate, 0, 0),
+    loadProcs: intOption('load-procs', values['load-procs'], 2, 1, 64),
+    gateways: intOption('gateways', values.gateways, 1, 1, 16),
+    workers: intOption('workers', values.workers, 1, 1, 16),
     url: values.url?.replace(/\/+$/, ''),
     sitting: values.sitting ?? 'demo-morning',
-    rampPerProc: num('ramp', values.ramp, 250, 1, 100_000),
+    rampPerProc: numberOption('ramp', values.ramp, 250, 1, 100_000),
     sourceIps: Array.from({ length: ips }, (_, i) => `127.0.0.${i + 1}`),
-    maxInFlight: values['max-in-flight'] === undefined ? undefined : int('max-in-flight', values['max-in-flight'], 64),
-    baselineSockets: int('baseline-sockets', values['baseline-sockets'], Math.min(candidates, 1000), 0, 100_000),
-    baselineSeconds: num('baseline-seconds', values['baseline-seconds'], 5, 1, 600),
-    drainTimeoutS: num('drain-timeout', values['drain-timeout'], 60, 1, 3600),
-    timeoutS: num('timeout', values.timeout, warmupS + seconds + 180, 10, 86_400),
+    maxInFlight: values['max-in-flight'] === undefined ? undefined : intOption('max-in-flight', values['max-in-flight'], 64),
+    baselineSockets: intOption('baseline-sockets', values['baseline-sockets'], Math.min(candidates, 1000), 0, 100_000),
+    baselineSeconds: numberOption('baseline-seconds', values['baseline-seconds'], 5, 1, 600),
+    drainTimeoutS: numberOption('drain-timeout', values['drain-timeout'], 60, 1, 3600),
+    timeoutS: numberOption('timeout', values.timeout, warmupS + seconds + 180, 10, 86_400),
     keep: values.keep ?? false,
   };
 }

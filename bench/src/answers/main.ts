@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { candidateId } from '../../../server/src/exam/seed.js';
 import { loadConfig } from '../../../server/src/config/config.js';
 import { USAGE, parseBenchArgs, type BenchArgs } from './args.js';
-import { closeChildLog, killAllChildren, pidsOf, setChildLog } from '../common/children.js';
-import { CpuSampler, pidsByName } from './cpu.js';
+import { closeChildLog, killAllChildren, setChildLog } from '../common/children.js';
+import { CpuSampler, stackCpuGroups } from '../common/cpu.js';
 import { startAnswersFleet, type AnswersFleet } from './fleet.js';
 import { zeroCounters, type Counters } from './ipc.js';
 import { startBaselineServer } from './baseline.js';
@@ -29,18 +29,6 @@ let phase = 'setup';
 let backend: Backend | undefined;
 let ownStack = false;
 let keepData = false;
-
-function cpuGroups(): Record<string, () => number[]> {
-  return {
-    gateway: () => pidsOf('gateway'),
-    worker: () => pidsOf('worker'),
-    load: () => pidsOf('load'),
-    baseline: () => pidsOf('baseline'),
-    postgres: () => pidsByName('postgres'),
-    redis: () => pidsByName('redis-server'),
-    bench: () => [process.pid],
-  };
-}
 
 /** The stack a --url run attaches to, described by the same environment variables the server reads. */
 function settingsFromEnv(): StackSettings {
@@ -63,7 +51,7 @@ async function run(args: BenchArgs, stamp: string): Promise<number> {
   const fleet = await startAnswersFleet(args.loadProcs);
 
   // progress every second, to stderr
-  const progressCpu = new CpuSampler(cpuGroups());
+  const progressCpu = new CpuSampler(stackCpuGroups(['baseline']));
   progressCpu.mark();
   let before: Counters = zeroCounters();
   const progress = setInterval(() => {
@@ -100,7 +88,7 @@ async function run(args: BenchArgs, stamp: string): Promise<number> {
     const endAt = measureFrom + args.seconds * 1000;
     const intervalMs = args.rate > 0 ? (joined / args.rate) * 1000 : 0;
     fleet.send({ type: 'go', startAt, measureFrom, endAt, intervalMs, drainTimeoutMs: args.drainTimeoutS * 1000 });
-    const windowCpu = new CpuSampler(cpuGroups());
+    const windowCpu = new CpuSampler(stackCpuGroups(['baseline']));
     let cpuPct: Record<string, number> = {};
     setTimeout(() => (phase = 'warm-up'), startAt - Date.now());
     setTimeout(() => {
@@ -161,7 +149,7 @@ async function run(args: BenchArgs, stamp: string): Promise<number> {
 async function runBaseline(fleet: AnswersFleet, args: BenchArgs): Promise<{ perS: number; otherCpuPct: number }> {
   phase = 'baseline';
   const server = await startBaselineServer();
-  const cpu = new CpuSampler(cpuGroups());
+  const cpu = new CpuSampler(stackCpuGroups(['baseline']));
   try {
     const perProc = Math.ceil(args.baselineSockets / args.loadProcs);
     const connectPerSec = Math.max(args.rampPerProc, 500);

@@ -73,16 +73,14 @@ export function parseStartArgs(argv: string[]): StartArgs | 'help' {
     },
   });
   if (values.help) return 'help';
-  const num = numberOption;
-  const int = intOption;
-  const candidates = int('candidates', values.candidates, 500, 1, 200_000);
-  const requested = int('load-procs', values['load-procs'], 2, 1, 64);
+  const candidates = intOption('candidates', values.candidates, 500, 1, 200_000);
+  const requested = intOption('load-procs', values['load-procs'], 2, 1, 64);
   const loadProcs = loadProcsFor(candidates, requested);
-  const rampPerProc = num('ramp', values.ramp, 250, 1, 100_000);
-  const ips = int('source-ips', values['source-ips'], 8, 1, 254);
-  const settleS = num('settle', values.settle, 3, 0, 600);
-  const lobbyTimeoutS = num('lobby-timeout', values['lobby-timeout'], 120, 1, 3600);
-  const paperTimeoutS = num('paper-timeout', values['paper-timeout'], 60, 1, 3600);
+  const rampPerProc = numberOption('ramp', values.ramp, 250, 1, 100_000);
+  const ips = intOption('source-ips', values['source-ips'], 8, 1, 254);
+  const settleS = numberOption('settle', values.settle, 3, 0, 600);
+  const lobbyTimeoutS = numberOption('lobby-timeout', values['lobby-timeout'], 120, 1, 3600);
+  const paperTimeoutS = numberOption('paper-timeout', values['paper-timeout'], 60, 1, 3600);
   const sitting = values.sitting ?? 'bench-start';
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(sitting)) throw new Error(`--sitting must be a plain id, got "${sitting}"`);
   const rampS = Math.ceil(candidates / loadProcs / rampPerProc);
@@ -90,15 +88,15 @@ export function parseStartArgs(argv: string[]): StartArgs | 'help' {
     candidates,
     loadProcs,
     loadProcsRequested: requested,
-    gateways: int('gateways', values.gateways, 2, 1, 16),
-    workers: int('workers', values.workers, 1, 1, 16),
+    gateways: intOption('gateways', values.gateways, 2, 1, 16),
+    workers: intOption('workers', values.workers, 1, 1, 16),
     rampPerProc,
     sourceIps: Array.from({ length: ips }, (_, i) => `127.0.0.${i + 1}`),
     settleS,
     lobbyTimeoutS,
     paperTimeoutS,
     sitting,
-    timeoutS: num('timeout', values.timeout, rampS + lobbyTimeoutS + settleS + paperTimeoutS + 180, 10, 86_400),
+    timeoutS: numberOption('timeout', values.timeout, rampS + lobbyTimeoutS + settleS + paperTimeoutS + 180, 10, 86_400),
     keep: values.keep ?? false,
   };
 }

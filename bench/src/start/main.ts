@@ -12,8 +12,8 @@ import { candidateId, seedDemo } from '../../../server/src/exam/seed.js';
 import { migrate } from '../../../server/src/store/migrate.js';
 import { createAttemptServices, type AttemptServices } from '../../../server/src/attempts/services.js';
 import { startSitting } from '../../../server/src/attempts/start-signal.js';
-import { closeChildLog, killAllChildren, pidsOf, setChildLog } from '../common/children.js';
-import { CpuSampler, pidsByName } from '../answers/cpu.js';
+import { closeChildLog, killAllChildren, setChildLog } from '../common/children.js';
+import { CpuSampler, stackCpuGroups } from '../common/cpu.js';
 import { dropStackData, freshStackSettings, openBackend, startStack, type Backend, type RunningStack } from '../answers/stack.js';
 import { USAGE, parseStartArgs, type StartArgs } from './args.js';
 import { startStartFleet, type StartFleet } from './fleet.js';
@@ -29,17 +29,6 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 let phase = 'setup';
 let backend: Backend | undefined;
 let keepData = false;
-
-function cpuGroups(): Record<string, () => number[]> {
-  return {
-    gateway: () => pidsOf('gateway'),
-    worker: () => pidsOf('worker'),
-    load: () => pidsOf('load'),
-    postgres: () => pidsByName('postgres'),
-    redis: () => pidsByName('redis-server'),
-    bench: () => [process.pid],
-  };
-}
 
 const nonZero = (cpu: Record<string, number>) => Object.fromEntries(Object.entries(cpu).filter(([k, v]) => v > 0 || k === 'gateway'));
 
@@ -64,7 +53,7 @@ async function run(args: StartArgs, stamp: string, logPath: string): Promise<num
   let stack: RunningStack | undefined;
   let fleet: StartFleet | undefined;
   let services: AttemptServices | undefined;
-  const progressCpu = new CpuSampler(cpuGroups());
+  const progressCpu = new CpuSampler(stackCpuGroups());
   progressCpu.mark();
   const progress = setInterval(() => {
     if (!fleet) return;
@@ -85,7 +74,7 @@ async function run(args: StartArgs, stamp: string, logPath: string): Promise<num
 
     // ── ramp: everyone into the lobby ──
     phase = 'ramp';
-    const rampCpu = new CpuSampler(cpuGroups());
+    const rampCpu = new CpuSampler(stackCpuGroups());
     rampCpu.mark();
     const rampStarted = Date.now();
     const shares = Array.from({ length: args.loadProcs }, (_, p) => tickets.filter((_, i) => i % args.loadProcs === p));
@@ -110,7 +99,7 @@ async function run(args: StartArgs, stamp: string, logPath: string): Promise<num
 
     // ── the one start signal ──
     phase = 'signal';
-    const signalCpu = new CpuSampler(cpuGroups());
+    const signalCpu = new CpuSampler(stackCpuGroups());
     signalCpu.mark();
     const t0 = Date.now();
     const signal = await startSitting({ sql: b.sql, scheduler: services.scheduler, notifier: services.notifier }, args.sitting, 'bench:start');

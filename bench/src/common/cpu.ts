@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { pidsOf } from './children.js';
 
 /**
  * CPU per role from /proc (Linux), so a run says by itself what it was limited by: on a 2-core
@@ -105,4 +106,20 @@ export class CpuSampler {
     }
     return result;
   }
+}
+
+/** CPU groups of a benchmark run: each role of the stack, the load processes, Postgres, Redis, the orchestrator. */
+export function stackCpuGroups(extraRoles: Array<'baseline'> = []): Groups {
+  const groups: Groups = {
+    gateway: () => pidsOf('gateway'),
+    worker: () => pidsOf('worker'),
+    load: () => pidsOf('load'),
+  };
+  for (const role of extraRoles) groups[role] = () => pidsOf(role);
+  return {
+    ...groups,
+    postgres: () => pidsByName('postgres'),
+    redis: () => pidsByName('redis-server'),
+    bench: () => [process.pid],
+  };
 }
