@@ -32,6 +32,7 @@ export const ERRORS = {
   ATTEMPT_NOT_STARTED: { message: 'The sitting has not started yet; wait in the lobby', retryable: true },
   ATTEMPT_PAUSED: { message: 'The attempt is paused; answers are accepted again when it resumes', retryable: true },
   SECTION_CLOSED: { message: 'The time for this section is over', retryable: false },
+  ATTEMPT_NOT_FOUND: { message: 'No attempt has this id', retryable: false },
 
   // capacity and dependencies
   OVERLOADED: { message: 'The server is busy; retry later', retryable: true },

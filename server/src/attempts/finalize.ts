@@ -1,4 +1,4 @@
-import { ExamhallError, type AnswerValue, type StoredAnswer } from '@examhall/shared';
+import { AttemptId, ExamhallError, type AnswerValue, type StoredAnswer } from '@examhall/shared';
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
 import { checkAnswerFitsPaper, type ExamContentCache, type ExamKeyCache } from '../exam/content.js';
@@ -109,7 +109,8 @@ export class AttemptFinalizer {
 }
 
 export async function lockAttempt(tx: Sql, attemptId: string): Promise<LockedRow> {
+  if (!AttemptId.safeParse(attemptId).success) throw new ExamhallError('BAD_REQUEST', `"${attemptId.slice(0, 64)}" is not an attempt id`);
   const [row] = await runQuery<LockedRow>(tx, 'lock-attempt', [attemptId]);
-  if (!row) throw new ExamhallError('ATTEMPT_FORBIDDEN', 'no such attempt');
+  if (!row) throw new ExamhallError('ATTEMPT_NOT_FOUND', attemptId);
   return row;
 }
