@@ -9,7 +9,7 @@ export interface AnswerRef {
 
 /** The statuses after which the server takes no more answers. */
 export type FinalStatus = SubmitReply['status'];
-const FINAL_STATUSES: ReadonlySet<AttemptStatus> = new Set<FinalStatus>(['submitted', 'auto_submitted', 'locked']);
+const FINAL_STATUSES: ReadonlySet<AttemptStatus> = new Set<FinalStatus>(['submitted', 'auto_submitted', 'terminated']);
 
 export function isFinalStatus(status: AttemptStatus | undefined): status is FinalStatus {
   return status !== undefined && FINAL_STATUSES.has(status);
@@ -23,7 +23,7 @@ export type ExamClientEvents = {
   started: [reply: JoinReply];
   /** `attempt:updated`: extension, pause, resume, submit... (already applied to status/deadline/paused) */
   updated: [update: AttemptUpdated];
-  /** the attempt became submitted, auto_submitted or locked: the server takes no more answers */
+  /** the attempt became submitted, auto_submitted or terminated: the server takes no more answers */
   final: [info: { status: FinalStatus }];
   /** another device took the attempt over; this client disconnected and stays so until connect() */
   replaced: [notice: SessionReplaced];

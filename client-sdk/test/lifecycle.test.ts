@@ -76,10 +76,10 @@ describe('attempt:updated', () => {
     await client.saveAnswer('q1', text('a'));
     await eventually(() => expect(peer.savesFor('q1').length).toBeGreaterThanOrEqual(2));
 
-    peer.finalise('locked');
-    await eventually(() => expect(final).toEqual([{ status: 'locked' }]));
+    peer.finalise('terminated');
+    await eventually(() => expect(final).toEqual([{ status: 'terminated' }]));
     const sent = peer.saves.length;
-    expect(client.status).toBe('locked');
+    expect(client.status).toBe('terminated');
     expect(client.remainingMs()).toBe(0);
     expect(client.deadline).toBeNull();
     await expect(client.saveAnswer('q2', text('too late'))).rejects.toMatchObject({ name: 'ExamhallError', code: 'ATTEMPT_CLOSED' });
@@ -103,11 +103,12 @@ describe('attempt:updated', () => {
     peer.broadcast(EVENTS.attemptUpdated, { attemptId: peer.attemptId, status: 'gone' });
     peer.broadcast(EVENTS.attemptUpdated, {
       attemptId: '00000000-0000-4000-8000-000000000000',
-      status: 'locked',
+      status: 'terminated',
       deadline: null,
       graceMs: 0,
       paused: false,
-      reason: 'locked',
+      locked: false,
+      reason: 'terminated',
       serverTime: Date.now(),
     });
     await eventually(() => expect(errors).toHaveLength(1));

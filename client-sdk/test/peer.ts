@@ -127,9 +127,11 @@ export class GatewayPeer {
       paper: lobby ? null : PAPER,
       answers: [...this.stored.values()],
       startedAt: this.startedAt,
+      scheduledStart: null,
       deadline: this.reportedDeadline(),
       graceMs: this.graceMs,
       paused: this.pausedAt !== null,
+      locked: false,
       serverTime: this.serverNow(),
     };
   }
@@ -162,20 +164,21 @@ export class GatewayPeer {
   }
 
   /** The attempt ends without a submit from this client (deadline job, proctor lock...). */
-  finalise(status: 'auto_submitted' | 'locked' | 'submitted'): AttemptUpdated {
+  finalise(status: 'auto_submitted' | 'terminated' | 'submitted'): AttemptUpdated {
     this.status = status;
     this.pausedAt = null;
     return this.notifyUpdated(status);
   }
 
   notifyUpdated(reason: AttemptUpdated['reason']): AttemptUpdated {
-    const final = this.status === 'submitted' || this.status === 'auto_submitted' || this.status === 'locked';
+    const final = this.status === 'submitted' || this.status === 'auto_submitted' || this.status === 'terminated';
     const update: AttemptUpdated = {
       attemptId: this.attemptId,
       status: this.status,
       deadline: final ? null : this.reportedDeadline(),
       graceMs: this.graceMs,
       paused: this.pausedAt !== null,
+      locked: false,
       reason,
       serverTime: this.serverNow(),
     };

@@ -24,7 +24,7 @@ export const ERRORS = {
   CANDIDATE_NOT_ENROLLED: { message: 'The candidate is not enrolled in this sitting', retryable: false },
   SITTING_NOT_OPEN: { message: 'The sitting has not opened yet', retryable: true },
   SITTING_CLOSED: { message: 'The sitting window has closed', retryable: false },
-  ATTEMPT_CLOSED: { message: 'The attempt has been submitted or locked', retryable: false },
+  ATTEMPT_CLOSED: { message: 'The attempt has been submitted or terminated', retryable: false },
   DEADLINE_PASSED: { message: 'The answer arrived after the deadline', retryable: false },
   QUESTION_UNKNOWN: { message: 'The question is not part of this paper', retryable: false },
   OPTION_UNKNOWN: { message: 'An option id does not belong to this question', retryable: false },
@@ -33,6 +33,11 @@ export const ERRORS = {
   ATTEMPT_PAUSED: { message: 'The attempt is paused; answers are accepted again when it resumes', retryable: true },
   SECTION_CLOSED: { message: 'The time for this section is over', retryable: false },
   ATTEMPT_NOT_FOUND: { message: 'No attempt has this id', retryable: false },
+  ATTEMPT_LOCKED: { message: 'A proctor has locked this attempt; wait until it is unlocked', retryable: true },
+
+  // proctor scope and roles
+  SCOPE_FORBIDDEN: { message: 'The target is outside this proctor\'s centers or districts', retryable: false },
+  ROLE_FORBIDDEN: { message: 'Only an administrator may do this', retryable: false },
 
   // capacity and dependencies
   OVERLOADED: { message: 'The server is busy; retry later', retryable: true },

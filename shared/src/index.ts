@@ -7,4 +7,5 @@ export * from './schemas/answers.js';
 export * from './schemas/join.js';
 export * from './schemas/ack.js';
 export * from './schemas/lifecycle.js';
+export * from './schemas/proctor.js';
 export * from './random-answer.js';

@@ -8,7 +8,7 @@ import { flushAnswers } from '../worker/flush.js';
 import type { AttemptNotifier } from './notifier.js';
 import { FINAL_STATUSES, deadlineInputsOf, type AttemptTimingRow } from './state.js';
 
-export type FinalStatus = 'submitted' | 'auto_submitted' | 'locked';
+export type FinalStatus = 'submitted' | 'auto_submitted' | 'terminated';
 
 export type FinalizeOutcome =
   | { kind: 'final'; status: FinalStatus; submittedAt: number; changed: boolean }
@@ -69,7 +69,7 @@ export class AttemptFinalizer {
 
     if (outcome.kind === 'final' && outcome.changed) {
       this.deps.notifier.attemptChanged({
-        attemptId, status: outcome.status, deadline: null, graceMs: 0, paused: false, reason: outcome.status, serverTime: Date.now(),
+        attemptId, status: outcome.status, deadline: null, graceMs: 0, paused: false, locked: false, reason: outcome.status, serverTime: Date.now(),
       });
     }
     return outcome;

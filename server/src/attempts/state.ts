@@ -20,7 +20,7 @@ export interface AttemptTimingRow {
   extra_time_multiplier: number;
 }
 
-export const FINAL_STATUSES: ReadonlySet<AttemptStatus> = new Set(['submitted', 'auto_submitted', 'locked']);
+export const FINAL_STATUSES: ReadonlySet<AttemptStatus> = new Set(['submitted', 'auto_submitted', 'terminated']);
 
 /** The deadline's parts, or null while the attempt's clock has not started (lobby). */
 export function deadlineInputsOf(row: AttemptTimingRow): DeadlineInputs | null {

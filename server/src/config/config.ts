@@ -47,6 +47,8 @@ export const ConfigSchema = z
     /** BullMQ lock: a job held by a dead worker is retried after about this long. */
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(15_000),
     WORKER_ATTEMPTS: z.coerce.number().int().positive().default(25),
+    /** Folder of the built web apps served at /exam/ and /proctor/ (default: client-sdk/dist/web). */
+    WEB_DIST: z.string().default(''),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
   })
   .superRefine((c, ctx) => {

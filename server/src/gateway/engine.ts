@@ -4,6 +4,7 @@ import uWS from '@trufflesuite/uws-js-unofficial';
 import { Server, type ServerOptions } from 'socket.io';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
+import { resolveStatic, type StaticFile } from './static-site.js';
 
 export type HttpHandler = () => Promise<{ status: number; body: unknown }>;
 
@@ -26,6 +27,7 @@ export async function bindEngine(
   options: Partial<ServerOptions>,
   routes: Record<string, HttpHandler>,
   logger: Logger,
+  site: Map<string, StaticFile> = new Map(),
 ): Promise<BoundEngine> {
   let engineName = config.WS_ENGINE;
   if (engineName === 'uws' && !uwsIsNative()) {
@@ -33,10 +35,12 @@ export async function bindEngine(
     logger.warn('uWebSockets.js native binary did not load; falling back to the ws engine');
     engineName = 'ws';
   }
-  return engineName === 'uws' ? bindUws(config, options, routes) : bindWs(config, options, routes);
+  return engineName === 'uws' ? bindUws(config, options, routes, site) : bindWs(config, options, routes, site);
 }
 
-async function bindUws(config: Config, options: Partial<ServerOptions>, routes: Record<string, HttpHandler>): Promise<BoundEngine> {
+const STATIC_HEADERS = { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
+
+async function bindUws(config: Config, options: Partial<ServerOptions>, routes: Record<string, HttpHandler>, site: Map<string, StaticFile>): Promise<BoundEngine> {
   const app = uWS.App();
   const io = new Server(options);
   io.attachApp(app);
@@ -52,6 +56,16 @@ async function bindUws(config: Config, options: Partial<ServerOptions>, routes: 
       });
     });
   }
+  app.get('/*', (res, req) => {
+    const found = resolveStatic(site, req.getUrl());
+    if (!found) return void res.writeStatus('404').end();
+    res.cork(() => {
+      if ('redirect' in found) return void res.writeStatus('302').writeHeader('location', found.redirect).end();
+      res.writeStatus('200').writeHeader('content-type', found.contentType);
+      for (const [name, value] of Object.entries(STATIC_HEADERS)) res.writeHeader(name, value);
+      res.end(found.body);
+    });
+  });
   app.any('/*', (res) => void res.writeStatus('404').end());
   const listenSocket = await new Promise<uWS.us_listen_socket>((resolve, reject) => {
     app.listen(config.HOST, config.PORT, (socket) => (socket ? resolve(socket) : reject(new Error(`cannot listen on ${config.HOST}:${config.PORT}`))));
@@ -68,11 +82,18 @@ async function bindUws(config: Config, options: Partial<ServerOptions>, routes: 
   };
 }
 
-async function bindWs(config: Config, options: Partial<ServerOptions>, routes: Record<string, HttpHandler>): Promise<BoundEngine> {
+async function bindWs(config: Config, options: Partial<ServerOptions>, routes: Record<string, HttpHandler>, site: Map<string, StaticFile>): Promise<BoundEngine> {
   const server: HttpServer = createServer((req: IncomingMessage, res) => {
-    const handler = routes[(req.url ?? '').split('?')[0] ?? ''];
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    const handler = routes[path];
     // socket.io answers its own path before this listener runs; everything else is ours
-    if (!handler || req.method !== 'GET') return void res.writeHead(404).end();
+    if (req.method !== 'GET') return void res.writeHead(404).end();
+    if (!handler) {
+      const found = resolveStatic(site, path);
+      if (!found) return void res.writeHead(404).end();
+      if ('redirect' in found) return void res.writeHead(302, { location: found.redirect }).end();
+      return void res.writeHead(200, { 'content-type': found.contentType, ...STATIC_HEADERS }).end(found.body);
+    }
     void handler().then(({ status, body }) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     });

@@ -10,6 +10,7 @@ import { createAnswerQueue } from '../answers/queue.js';
 import type { AttemptServices } from '../attempts/services.js';
 import { adapterKey } from './adapter-key.js';
 import { bindEngine } from './engine.js';
+import { loadStaticSite } from './static-site.js';
 import { setUpCandidateNamespace, type CandidateNamespace } from './candidate-namespace.js';
 
 export interface GatewayHandle {
@@ -72,6 +73,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       },
     },
     logger,
+    loadStaticSite(config.WEB_DIST || undefined),
   );
   connectionCount = () => engine.io.engine.clientsCount;
 

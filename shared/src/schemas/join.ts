@@ -3,7 +3,8 @@ import { AttemptId, EpochMs } from './ids.js';
 import { Paper } from './exam.js';
 import { StoredAnswer } from './answers.js';
 
-export const AttemptStatus = z.enum(['not_started', 'lobby', 'in_progress', 'submitted', 'auto_submitted', 'locked']);
+/** `terminated`: ended early by a proctor (final, like a submit). */
+export const AttemptStatus = z.enum(['not_started', 'lobby', 'in_progress', 'submitted', 'auto_submitted', 'terminated']);
 export type AttemptStatus = z.infer<typeof AttemptStatus>;
 
 /** client → server `exam:join` */
@@ -21,10 +22,14 @@ export const JoinReply = z.object({
   paper: Paper.nullable(),
   answers: z.array(StoredAnswer),
   startedAt: EpochMs.nullable(),
+  /** in the lobby: when the sitting is planned to start (its window opening), for a countdown; the signal may come later */
+  scheduledStart: EpochMs.nullable(),
   /** answers received after deadline + graceMs are refused; while paused, the deadline if the pause ended now */
   deadline: EpochMs.nullable(),
   graceMs: z.number().int().nonnegative(),
   paused: z.boolean(),
+  /** a proctor holds the attempt: no answers or submit until unlocked; the clock keeps running */
+  locked: z.boolean(),
   /** server clock when the reply was built, for the SDK's offset estimate */
   serverTime: EpochMs,
 });

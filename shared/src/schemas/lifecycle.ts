@@ -22,7 +22,7 @@ export type SubmitRequest = z.infer<typeof SubmitRequest>;
 
 /** ack of `exam:submit`: the attempt is final in Postgres. */
 export const SubmitReply = z.object({
-  status: z.enum(['submitted', 'auto_submitted', 'locked']),
+  status: z.enum(['submitted', 'auto_submitted', 'terminated']),
   submittedAt: EpochMs,
 });
 export type SubmitReply = z.infer<typeof SubmitReply>;
@@ -35,7 +35,9 @@ export const AttemptUpdated = z.object({
   deadline: EpochMs.nullable(),
   graceMs: z.number().int().nonnegative(),
   paused: z.boolean(),
-  reason: z.enum(['started', 'extended', 'paused', 'resumed', 'submitted', 'auto_submitted', 'locked']),
+  /** a proctor holds the attempt (no answers, clock running) */
+  locked: z.boolean(),
+  reason: z.enum(['started', 'extended', 'paused', 'resumed', 'submitted', 'auto_submitted', 'locked', 'unlocked', 'terminated']),
   serverTime: EpochMs,
 });
 export type AttemptUpdated = z.infer<typeof AttemptUpdated>;

@@ -1,5 +1,5 @@
 -- finalize-attempt: the attempt's final status and score (status moves only from lobby/in_progress).
--- in:  $1 attempt_id uuid, $2 status text ('submitted' | 'auto_submitted' | 'locked'), $3 actor text,
+-- in:  $1 attempt_id uuid, $2 status text ('submitted' | 'auto_submitted' | 'terminated'), $3 actor text,
 --      $4 score numeric, $5 max_score numeric, $6 scoring_status text, $7 submitted_at timestamptz
 -- out: submitted_at, or zero rows when the attempt was already final
 UPDATE attempts

@@ -39,4 +39,4 @@ upserted AS (
 -- the attempts already final whose answers just changed: their score must be recomputed
 SELECT DISTINCT u.attempt_id
 FROM upserted u JOIN incoming i ON i.attempt_id = u.attempt_id
-WHERE i.attempt_status IN ('submitted', 'auto_submitted', 'locked')
+WHERE i.attempt_status IN ('submitted', 'auto_submitted', 'terminated')

@@ -1,0 +1,56 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, extname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The browser apps' build output (client-sdk/web/build.ts writes it; `npm run build:web`). */
+export const DEFAULT_WEB_DIST = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'client-sdk', 'dist', 'web');
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+export interface StaticFile {
+  body: Buffer;
+  contentType: string;
+}
+
+/**
+ * The whole built site, read into memory once at start-up (a few hundred KB): requests never touch
+ * the disk, and a path outside the site cannot be asked for because only listed paths exist.
+ * `/exam/` and `/proctor/` serve their index.html; `/` redirects to the exam page.
+ */
+export function loadStaticSite(dir = DEFAULT_WEB_DIST): Map<string, StaticFile> {
+  const site = new Map<string, StaticFile>();
+  if (!existsSync(dir)) return site;
+  const walk = (folder: string) => {
+    for (const name of readdirSync(folder)) {
+      const path = join(folder, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else {
+        const url = '/' + relative(dir, path).split('\\').join('/');
+        const file = { body: readFileSync(path), contentType: TYPES[extname(name)] ?? 'application/octet-stream' };
+        site.set(url, file);
+        if (name === 'index.html') site.set(url.slice(0, -'index.html'.length), file);
+      }
+    }
+  };
+  walk(dir);
+  return site;
+}
+
+/** What a GET for `url` (without query) should answer from the site: a file, a redirect, or nothing. */
+export function resolveStatic(site: Map<string, StaticFile>, url: string): StaticFile | { redirect: string } | null {
+  const file = site.get(url);
+  if (file) return file;
+  if (site.has(`${url}/`)) return { redirect: `${url}/` };
+  if (url === '/' && site.has('/exam/')) return { redirect: '/exam/' };
+  if ((url === '/exam/' || url === '/proctor/') && site.size === 0) {
+    return { body: Buffer.from('The web apps are not built: run `npm run build:web`.\n'), contentType: 'text/plain; charset=utf-8' };
+  }
+  return null;
+}
