@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // builds the exam page and proctor dashboard once, for the browser tests and the server to serve
+    globalSetup: ['./vitest.global-setup.ts'],
   },
 });

@@ -7,6 +7,7 @@ import { startGateway, type GatewayHandle } from './gateway/gateway.js';
 import { startAnswerWorker } from './worker/answer-worker.js';
 import { startDeadlineWorker } from './worker/deadline-worker.js';
 import { createAttemptServices, type AttemptServices } from './attempts/services.js';
+import { startProctorWork } from './worker/proctor-worker.js';
 
 export type Role = 'gateway' | 'worker' | 'all';
 
@@ -26,6 +27,7 @@ export async function startNode(config: Config, role: Role, logger = createLogge
   let gateway: GatewayHandle | undefined;
   let answerWorker: Worker | undefined;
   let deadlineWorker: { close: () => Promise<void> } | undefined;
+  let proctorWork: ReturnType<typeof startProctorWork> | undefined;
   const workerRedis: Redis[] = [];
 
   if (role === 'worker' || role === 'all') {
@@ -34,7 +36,8 @@ export async function startNode(config: Config, role: Role, logger = createLogge
     const deadlineConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
     workerRedis.push(answerConnection, deadlineConnection);
     for (const r of workerRedis) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-    answerWorker = startAnswerWorker({ config, sql, workerConnection: answerConnection, notifier: attempts.notifier, finalizer: attempts.finalizer, logger });
+    proctorWork = startProctorWork({ config, sql, notifier: attempts.notifier, logger });
+    answerWorker = startAnswerWorker({ config, sql, workerConnection: answerConnection, notifier: attempts.notifier, finalizer: attempts.finalizer, proctor: proctorWork, logger });
     deadlineWorker = startDeadlineWorker({ config, sql, workerConnection: deadlineConnection, finalizer: attempts.finalizer, scheduler: attempts.scheduler, notifier: attempts.notifier, logger });
     logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers started');
   }
@@ -46,6 +49,7 @@ export async function startNode(config: Config, role: Role, logger = createLogge
       await gateway?.close();
       await answerWorker?.close();
       await deadlineWorker?.close();
+      await proctorWork?.close();
       for (const r of workerRedis) r.disconnect();
       await attempts.close();
       await sql.end({ timeout: 5 });

@@ -13,7 +13,8 @@ import { startNode, type Role } from './app.js';
 const USAGE = `examhall <command> [options]
 
 Roles (long-running):
-  gateway                 Socket.IO gateway on uWebSockets.js (/candidate), health at /healthz and /readyz
+  gateway                 Socket.IO gateway on uWebSockets.js (/candidate, /proctor), the exam page at /exam/
+                          and the proctor dashboard at /proctor/, health at /healthz and /readyz
   worker                  BullMQ answer worker: flushes answer batches to Postgres
   all                     both in one process (demo and tests)
 
@@ -23,6 +24,8 @@ Commands:
                           demo districts, centers, a 20-question exam, one sitting, N candidates
   token --candidate ID [--sitting ID] [--ttl SECONDS]
                           print a signed candidate token
+  token --proctor ID [--sitting ID] (--center C1,C2 | --district D1 | --admin) [--ttl SECONDS]
+                          print a signed proctor token for those centers / districts / the whole sitting
   demo [--candidates N] [--start-mode on_join|signal]
                           migrate + seed + run role "all", printing how to connect
   start --sitting ID      the start signal of a sitting whose candidates wait in a lobby
@@ -42,6 +45,10 @@ async function main(argv: string[]): Promise<void> {
       sitting: { type: 'string' },
       candidate: { type: 'string' },
       ttl: { type: 'string' },
+      proctor: { type: 'string' },
+      center: { type: 'string' },
+      district: { type: 'string' },
+      admin: { type: 'boolean' },
       attempt: { type: 'string' },
       minutes: { type: 'string' },
       reason: { type: 'string' },
@@ -71,8 +78,16 @@ async function main(argv: string[]): Promise<void> {
         process.stdout.write(`seeded sitting ${seeded.sittingId} with ${seeded.candidateIds.length} candidates\n`);
       });
     case 'token': {
-      if (!values.candidate) throw new UsageError('token needs --candidate ID');
       const tokens = new TokenService(config);
+      if (values.proctor) {
+        const list = (v: string | undefined) => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+        const scope = { sittingId, role: values.admin ? ('admin' as const) : ('proctor' as const), districts: list(values.district), centers: list(values.center) };
+        if (scope.role === 'proctor' && scope.districts.length + scope.centers.length === 0) throw new UsageError('a proctor token needs --center, --district or --admin');
+        const ttl = values.ttl ? positiveInt(values.ttl, config.TOKEN_TTL_S) : undefined;
+        process.stdout.write(`${await tokens.issueProctorToken({ proctorId: values.proctor, scope }, ttl)}\n`);
+        return;
+      }
+      if (!values.candidate) throw new UsageError('token needs --candidate ID or --proctor ID');
       const ttl = values.ttl ? positiveInt(values.ttl, config.TOKEN_TTL_S) : undefined;
       process.stdout.write(`${await tokens.issueCandidateToken({ candidateId: values.candidate, sittingId }, ttl)}\n`);
       return;
@@ -162,19 +177,29 @@ function startModeOf(value: string | undefined): 'on_join' | 'signal' {
 }
 
 async function runDemo(config: Config, candidates: number, sittingId: string, startMode: 'on_join' | 'signal'): Promise<void> {
+  let firstCenter = '';
   await withDatabase(config, async (sql) => {
     await migrate(sql, config.DATABASE_SCHEMA);
     await seedDemo(sql, { candidates, sittingId, startMode });
+    const [row] = await sql.unsafe<{ center_id: string }[]>('SELECT center_id FROM candidates WHERE id = $1', ['cand-000001']);
+    firstCenter = row?.center_id ?? '';
   });
   await runRole(config, 'all');
   const tokens = new TokenService(config);
   const base = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${config.PORT}`;
   const sample = await Promise.all([1, 2, 3].map((n) => tokens.issueCandidateToken({ candidateId: `cand-${String(n).padStart(6, '0')}`, sittingId })));
+  const centerProctor = await tokens.issueProctorToken({ proctorId: 'demo-proctor', scope: { sittingId, role: 'proctor', districts: [], centers: [firstCenter] } });
+  const admin = await tokens.issueProctorToken({ proctorId: 'demo-admin', scope: { sittingId, role: 'admin', districts: [], centers: [] } });
   process.stdout.write(`
 examhall demo is running: sitting "${sittingId}" with ${candidates} candidates (cand-000001 … cand-${String(candidates).padStart(6, '0')}).
-  gateway:   ${base}   (Socket.IO namespace /candidate)   health: ${base}/healthz  ${base}/readyz
-  tokens for cand-000001..3:
-${sample.map((t) => `    ${t}`).join('\n')}
+  gateway:   ${base}   (Socket.IO namespaces /candidate and /proctor)   health: ${base}/healthz  ${base}/readyz
+
+  exam page, open in a browser (one tab per candidate):
+${sample.map((t, i) => `    cand-00000${i + 1}: ${base}/exam/#token=${t}`).join('\n')}
+  proctor dashboard:
+    center ${firstCenter}: ${base}/proctor/#token=${centerProctor}
+    whole sitting (admin): ${base}/proctor/#token=${admin}
+
   another token:        npm run examhall -- token --candidate cand-000042 --sitting ${sittingId}
   answer as a candidate: npm run demo:candidate -- --token <token>${startMode === 'signal' ? `\n  start the sitting:     npm run examhall -- start --sitting ${sittingId}` : ''}
 Stop with Ctrl+C.

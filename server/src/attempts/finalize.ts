@@ -21,9 +21,11 @@ export interface FinalizeRequest {
   /** the client's final answer map (on submit); written in the same transaction */
   finalAnswers?: StoredAnswer[];
   gatewayId?: string;
+  /** more for the audit row's details (e.g. a proctor's reason to terminate) */
+  auditDetails?: Record<string, unknown>;
 }
 
-type LockedRow = AttemptTimingRow & { attempt_id: string; status: NonNullable<AttemptTimingRow['status']> };
+type LockedRow = AttemptTimingRow & { attempt_id: string; sitting_id: string; status: NonNullable<AttemptTimingRow['status']> };
 
 /**
  * Ends an attempt in one transaction: final answers, status, per-question and total score, audit.
@@ -63,7 +65,10 @@ export class AttemptFinalizer {
         attemptId, request.status, request.actor, score.score, score.maxScore, score.status, new Date(now),
       ]);
       await this.storeQuestionScores(tx, attemptId, score.questions);
-      await runQuery(tx, 'insert-audit', [request.actor, `attempt.${request.status}`, attemptId, JSON.stringify({ score: score.score, max_score: score.maxScore })]);
+      await runQuery(tx, 'insert-audit', [
+        request.actor, `attempt.${request.status}`, attemptId,
+        JSON.stringify({ ...request.auditDetails, score: score.score, max_score: score.maxScore }), row.sitting_id,
+      ]);
       return { kind: 'final', status: request.status, submittedAt: final!.submitted_at.getTime(), changed: true };
     })) as FinalizeOutcome;
 

@@ -1,9 +1,13 @@
 import { Emitter } from '@socket.io/redis-emitter';
 import type { Redis } from 'ioredis';
-import { EVENTS, NAMESPACES, attemptRoom, type AnswerCommitted, type AttemptUpdated } from '@examhall/shared';
+import { EVENTS, NAMESPACES, attemptRoom, type AnswerCommitted, type AttemptUpdated, type FeedKind, type ProctorMessage } from '@examhall/shared';
 import type { Config } from '../config/config.js';
 import type { DeadlineInputs } from '../exam/deadline.js';
 import { adapterKey } from '../gateway/adapter-key.js';
+import type { Logger } from '../observability/logger.js';
+import type { Sql } from '../store/db.js';
+import { ProctorFeed, type ProctorBroadcaster } from '../proctor/feed.js';
+import { ScopeDirectory } from '../proctor/scope-directory.js';
 
 /** Messages between server processes (never seen by clients), carried by the Socket.IO adapter channel. */
 export const INTERNAL_EVENTS = {
@@ -23,21 +27,45 @@ export interface SittingStarted {
   startedAt: number;
 }
 
+const FEED_KIND_OF: Partial<Record<AttemptUpdated['reason'], FeedKind>> = {
+  submitted: 'submitted',
+  auto_submitted: 'auto_submitted',
+  terminated: 'terminated',
+};
+
 /**
- * Tells candidates' sockets what was committed, and every gateway (so each updates the sockets it
- * holds) and the attempt's own sockets about a change of an attempt's status or timing. Works from
- * any process, socket server or not.
+ * Tells candidates' sockets what was committed, every gateway (so each updates the sockets it
+ * holds) and the attempt's own sockets about a change of an attempt's status or timing, and
+ * proctors (through `feed`) about all of it. Works from any process, socket server or not.
  */
 export class AttemptNotifier {
   private readonly candidates: ReturnType<Emitter['of']>;
-  constructor(publisher: Redis, config: Pick<Config, 'REDIS_PREFIX'>) {
-    this.candidates = new Emitter(publisher, { key: adapterKey(config) }).of(NAMESPACES.candidate);
+  /** batched roster patches and feed lines for proctors */
+  readonly feed: ProctorFeed;
+  readonly scopes: ScopeDirectory;
+
+  constructor(publisher: Redis, config: Pick<Config, 'REDIS_PREFIX' | 'PROCTOR_FEED_INTERVAL_MS'>, sql: Sql, logger: Logger) {
+    const emitter = new Emitter(publisher, { key: adapterKey(config) });
+    this.candidates = emitter.of(NAMESPACES.candidate);
+    this.scopes = new ScopeDirectory(sql);
+    this.feed = new ProctorFeed(emitter.of(NAMESPACES.proctor) as unknown as ProctorBroadcaster, this.scopes, logger, config.PROCTOR_FEED_INTERVAL_MS);
   }
 
   attemptChanged(update: AttemptUpdated, inputs: DeadlineInputs | null = null): void {
     this.candidates.to(attemptRoom(update.attemptId)).emit(EVENTS.attemptUpdated, update);
     const internal: AttemptChanged = { update, inputs };
     this.candidates.serverSideEmit(INTERNAL_EVENTS.attemptChanged, internal);
+    const kind = FEED_KIND_OF[update.reason];
+    this.feed.record(update.attemptId, {
+      patch: { status: update.status, deadline: update.deadline, paused: update.paused, locked: update.locked },
+      line: kind ? { kind, text: update.reason.replace('_', '-') } : undefined,
+      at: update.serverTime,
+    });
+  }
+
+  /** A proctor's message to candidates' sockets in these rooms (an attempt, a center, the sitting). */
+  message(rooms: string[], message: ProctorMessage): void {
+    this.candidates.to(rooms).emit(EVENTS.proctorMessage, message);
   }
 
   /** After a batch is in Postgres: these (question, seq) and everything older are committed. */

@@ -26,13 +26,14 @@ export function createAttemptServices(config: Config, sql: Sql, logger: Logger):
   for (const r of [publisher, schedulerConnection]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const contents = new ExamContentCache(sql);
   const keys = new ExamKeyCache(sql);
-  const notifier = new AttemptNotifier(publisher, config);
+  const notifier = new AttemptNotifier(publisher, config, sql, logger);
   const scheduler = new DeadlineScheduler(schedulerConnection, config);
   const finalizer = new AttemptFinalizer({ sql, contents, keys, notifier });
   const timing = new AttemptTiming({ sql, notifier, scheduler });
   return {
     contents, keys, notifier, scheduler, finalizer, timing,
     close: async () => {
+      await notifier.feed.close();
       await scheduler.close();
       publisher.disconnect();
       schedulerConnection.disconnect();

@@ -34,6 +34,11 @@ export async function startSitting(deps: StartDeps, sittingId: string, actor: st
 /** Moves a started sitting's lobby attempts into progress and schedules their auto-submits. Idempotent. */
 export async function startLobbyAttempts(deps: StartDeps, sittingId: string, graceMs: number, actor: string): Promise<number> {
   const rows = await runQuery<{ attempt_id: string; deadline_at: Date }>(deps.sql, 'start-sitting', [sittingId, actor]);
+  // proctors see the rows turn "in progress" (batched per center by the feed)
+  const now = Date.now();
+  for (const r of rows) {
+    deps.notifier.feed.record(r.attempt_id, { patch: { status: 'in_progress', deadline: r.deadline_at.getTime(), paused: false, locked: false }, at: now });
+  }
   // Deadlines are a whole duration away: schedule in small, spaced chunks so the jobs do not compete
   // for Redis and CPU with the papers going out right now.
   for (let i = 0; i < rows.length; i += SCHEDULE_CHUNK) {

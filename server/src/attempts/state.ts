@@ -11,6 +11,7 @@ export interface AttemptTimingRow {
   paused_at: Date | null;
   paused_ms: number | null;
   submitted_at: Date | null;
+  locked_at: Date | null;
   exam_id: string;
   exam_version: number;
   closes_at: Date;

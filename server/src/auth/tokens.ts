@@ -1,5 +1,5 @@
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
-import { ExamhallError, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@examhall/shared';
+import { ExamhallError, ProctorScope, TOKEN_AUDIENCE, TOKEN_ISSUER } from '@examhall/shared';
 import type { Config } from '../config/config.js';
 
 /** The only algorithm accepted: pinned so that `alg: none` or an asymmetric-key confusion cannot pass. */
@@ -8,6 +8,12 @@ const ALGORITHM = 'HS256';
 export interface CandidateClaims {
   candidateId: string;
   sittingId: string;
+}
+
+/** A proctor's identity and what it may see and act on (an admin: the whole sitting). */
+export interface ProctorIdentity {
+  proctorId: string;
+  scope: ProctorScope;
 }
 
 export class TokenService {
@@ -28,21 +34,46 @@ export class TokenService {
       .sign(this.key);
   }
 
+  /** A proctor token: `sub` is the proctor, `sit` the sitting, `role`, and the districts and centers it covers. */
+  issueProctorToken(identity: ProctorIdentity, ttlSeconds = this.config.TOKEN_TTL_S): Promise<string> {
+    const { sittingId, role, districts, centers } = identity.scope;
+    return new SignJWT({ sit: sittingId, role, districts, centers })
+      .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+      .setSubject(identity.proctorId)
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE.proctor)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + ttlSeconds)
+      .sign(this.key);
+  }
+
   /** Verifies signature, algorithm, issuer, audience and expiry; throws ExamhallError(AUTH_*). */
   async verifyCandidateToken(token: unknown): Promise<CandidateClaims> {
+    const payload = await this.verify(token, TOKEN_AUDIENCE.candidate);
+    if (typeof payload.sit !== 'string') throw new ExamhallError('AUTH_INVALID', 'sit must be a string');
+    return { candidateId: payload.sub!, sittingId: payload.sit };
+  }
+
+  /** A candidate token is refused here (wrong audience), and a proctor token on /candidate. */
+  async verifyProctorToken(token: unknown): Promise<ProctorIdentity> {
+    const payload = await this.verify(token, TOKEN_AUDIENCE.proctor);
+    const scope = ProctorScope.safeParse({ sittingId: payload.sit, role: payload.role, districts: payload.districts, centers: payload.centers });
+    if (!scope.success) throw new ExamhallError('AUTH_INVALID', 'proctor scope claims are malformed');
+    return { proctorId: payload.sub!, scope: scope.data };
+  }
+
+  private async verify(token: unknown, audience: string) {
     if (typeof token !== 'string' || token.length === 0) throw new ExamhallError('AUTH_REQUIRED');
-    if (token.length > 4096) throw new ExamhallError('AUTH_INVALID', 'token too long');
+    if (token.length > 8192) throw new ExamhallError('AUTH_INVALID', 'token too long');
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: [ALGORITHM],
         issuer: TOKEN_ISSUER,
-        audience: TOKEN_AUDIENCE.candidate,
+        audience,
         requiredClaims: ['sub', 'exp', 'sit'],
       });
-      if (typeof payload.sub !== 'string' || typeof payload.sit !== 'string') {
-        throw new ExamhallError('AUTH_INVALID', 'sub and sit must be strings');
-      }
-      return { candidateId: payload.sub, sittingId: payload.sit };
+      if (typeof payload.sub !== 'string') throw new ExamhallError('AUTH_INVALID', 'sub must be a string');
+      return payload;
     } catch (err) {
       if (err instanceof ExamhallError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new ExamhallError('AUTH_EXPIRED');

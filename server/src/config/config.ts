@@ -47,6 +47,13 @@ export const ConfigSchema = z
     /** BullMQ lock: a job held by a dead worker is retried after about this long. */
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(15_000),
     WORKER_ATTEMPTS: z.coerce.number().int().positive().default(25),
+    /** Proctor deltas are batched per center and sent this often. */
+    PROCTOR_FEED_INTERVAL_MS: z.coerce.number().int().min(20).max(5000).default(250),
+    /** Alert thresholds: disconnected longer than this many seconds; no save for this many seconds while in progress. */
+    ALERT_DISCONNECTED_S: z.coerce.number().int().positive().default(60),
+    ALERT_IDLE_S: z.coerce.number().int().positive().default(600),
+    /** How often workers look for disconnected and idle candidates. */
+    ALERT_SWEEP_MS: z.coerce.number().int().min(100).default(5000),
     /** Folder of the built web apps served at /exam/ and /proctor/ (default: client-sdk/dist/web). */
     WEB_DIST: z.string().default(''),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),

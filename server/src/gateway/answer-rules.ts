@@ -15,6 +15,7 @@ export function checkAnswerAllowed(attempt: JoinedAttempt | undefined, request: 
   const inputs = attempt.inputs;
   if (attempt.status === 'lobby' || !inputs) throw new ExamhallError('ATTEMPT_NOT_STARTED');
   if (inputs.pausedAt !== null) throw new ExamhallError('ATTEMPT_PAUSED');
+  if (attempt.locked) throw new ExamhallError('ATTEMPT_LOCKED');
   if (!acceptsAnswerAt(inputs, attempt.graceMs, receivedAt)) throw new ExamhallError('DEADLINE_PASSED');
   const misfit = checkAnswerFitsPaper(attempt.content, request.questionId, request.value);
   if (misfit) throw new ExamhallError(misfit);

@@ -1,4 +1,5 @@
 import {
+  ActivityReport,
   AnswerSaveRequest,
   EVENTS,
   ExamhallError,
@@ -7,14 +8,11 @@ import {
   TimeSyncRequest,
   attemptRoom,
   protocolError,
-  type Ack,
   type CandidateClientEvents,
   type CandidateServerEvents,
-  type ProtocolError,
   type SubmitReply,
 } from '@examhall/shared';
 import type { Namespace, Socket } from 'socket.io';
-import type { z } from 'zod';
 import type { CandidateClaims, TokenService } from '../auth/tokens.js';
 import type { AnswerBatcher } from '../answers/batcher.js';
 import type { AttemptFinalizer } from '../attempts/finalize.js';
@@ -23,16 +21,23 @@ import { checkAnswerAllowed, closedSectionOf } from './answer-rules.js';
 import { joinAttempt, type JoinDeps, type JoinedAttempt } from './join.js';
 import { lobbyRoom, syncLifecycle } from './lifecycle-sync.js';
 import { acceptsAnswerAt } from '../exam/deadline.js';
+import type { Session } from '../proctor/presence.js';
+import { candidatePresence, type PresenceDeps } from './candidate-presence.js';
+import { ackedHandlers, connectError, parse, toProtocolError } from './handlers.js';
 
 export interface CandidateSocketData {
   claims: CandidateClaims;
   attempt?: JoinedAttempt;
+  /** set once joined: this socket's session, as proctors see it */
+  session?: Session;
+  /** closed because a newer device took the attempt over */
+  replaced?: boolean;
 }
 
 export type CandidateSocket = Socket<CandidateClientEvents, CandidateServerEvents, Record<string, never>, CandidateSocketData>;
 export type CandidateNamespace = Namespace<CandidateClientEvents, CandidateServerEvents, Record<string, never>, CandidateSocketData>;
 
-export interface CandidateDeps extends JoinDeps {
+export interface CandidateDeps extends JoinDeps, PresenceDeps {
   tokens: TokenService;
   batcher: AnswerBatcher;
   finalizer: AttemptFinalizer;
@@ -40,34 +45,9 @@ export interface CandidateDeps extends JoinDeps {
   acceptingConnections: () => boolean;
 }
 
-const KNOWN_EVENTS = new Set<string>([EVENTS.join, EVENTS.answerSave, EVENTS.timeSync, EVENTS.submit]);
-
-/** A connect_error whose `data` the SDK reads as a ProtocolError. */
-function connectError(error: ProtocolError): Error & { data: ProtocolError } {
-  return Object.assign(new Error(error.message), { data: error });
-}
-
-function toProtocolError(err: unknown, logger: Logger): ProtocolError {
-  if (err instanceof ExamhallError) return err.error;
-  if (isDatabaseUnavailable(err)) return protocolError('STORE_UNAVAILABLE');
-  logger.error({ err }, 'unexpected error in a candidate handler');
-  return protocolError('INTERNAL');
-}
-
-function isDatabaseUnavailable(err: unknown): boolean {
-  const code = (err as { code?: string })?.code;
-  return code === 'ECONNREFUSED' || code === 'CONNECTION_CLOSED' || code === 'CONNECT_TIMEOUT' || code === 'CONNECTION_DESTROYED' || code === '57P01';
-}
-
-function parse<T extends z.ZodType>(schema: T, payload: unknown): z.infer<T> {
-  const result = schema.safeParse(payload);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new ExamhallError('BAD_REQUEST', issue ? `${issue.path.join('.') || 'payload'}: ${issue.message}` : undefined);
-}
-
 export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: CandidateDeps): void {
   const lifecycle = syncLifecycle(nsp, deps.logger);
+  const presence = candidatePresence(deps);
 
   nsp.use((socket, next) => {
     if (!deps.acceptingConnections()) return next(connectError(protocolError('GATEWAY_FULL')));
@@ -83,29 +63,16 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
   nsp.on('connection', (socket: CandidateSocket) => {
     const log = deps.logger.child({ socket: socket.id, candidate: socket.data.claims.candidateId });
 
-    /** Registers a handler for a frame that must carry an ack; any failure becomes a coded error ack. */
-    const handle = <T>(event: keyof CandidateClientEvents, work: (payload: unknown) => Promise<T> | T) => {
-      socket.on(event, ((payload: unknown, ack: unknown) => {
-        if (typeof ack !== 'function') {
-          socket.emit(EVENTS.serverError, protocolError('BAD_REQUEST', `${event} needs an acknowledgement callback`));
-          return;
-        }
-        const reply = ack as (r: Ack<T>) => void;
-        Promise.resolve()
-          .then(() => work(payload))
-          .then(
-            (data) => reply({ ok: true, data }),
-            (err: unknown) => reply({ ok: false, error: toProtocolError(err, log) }),
-          );
-      }) as never);
-    };
+    const handle = ackedHandlers(socket as unknown as Socket, log);
 
     handle(EVENTS.join, async (payload) => {
       const request = parse(JoinRequest, payload);
-      const { reply, joined } = await joinAttempt(deps, socket.data.claims, request.protocolVersion);
+      const { reply, joined, prior } = await joinAttempt(deps, socket.data.claims, request.protocolVersion);
+      const rejoin = socket.data.session !== undefined;
       socket.data.attempt = joined;
       await socket.join(attemptRoom(joined.attemptId));
       lifecycle.takeOver(joined.attemptId, socket.id);
+      if (!rejoin) await presence.joined(socket, joined, prior);
       log.debug({ attempt: joined.attemptId, status: joined.status }, 'joined');
       if (joined.status === 'lobby') {
         await socket.join(lobbyRoom(joined.sittingId));
@@ -122,6 +89,8 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
       return { status: 'queued' as const, questionId: request.questionId, seq: request.seq, receivedAt };
     });
 
+    handle(EVENTS.activity, (payload) => presence.activity(socket, parse(ActivityReport, payload)));
+
     handle(EVENTS.timeSync, (payload) => ({ clientSentAt: parse(TimeSyncRequest, payload).clientSentAt, serverTime: Date.now() }));
 
     handle(EVENTS.submit, async (payload): Promise<SubmitReply> => {
@@ -131,6 +100,7 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
       if (request.attemptId !== attempt.attemptId) throw new ExamhallError('ATTEMPT_FORBIDDEN');
       if (attempt.status === 'lobby') throw new ExamhallError('ATTEMPT_NOT_STARTED');
       if (attempt.inputs?.pausedAt != null) throw new ExamhallError('ATTEMPT_PAUSED');
+      if (attempt.locked) throw new ExamhallError('ATTEMPT_LOCKED');
       // after deadline + grace the final map no longer counts: the attempt ends as auto-submitted
       const now = Date.now();
       const inTime = attempt.inputs !== null && acceptsAnswerAt(attempt.inputs, attempt.graceMs, now);
@@ -146,14 +116,9 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
       return { status: outcome.status, submittedAt: outcome.submittedAt };
     });
 
-    socket.onAny((event: string, ...args: unknown[]) => {
-      if (KNOWN_EVENTS.has(event)) return;
-      const ack = args.at(-1);
-      const error = protocolError('UNKNOWN_EVENT', String(event).slice(0, 64));
-      if (typeof ack === 'function') (ack as (r: Ack<never>) => void)({ ok: false, error });
-      else socket.emit(EVENTS.serverError, error);
+    socket.on('disconnect', (reason) => {
+      presence.left(socket);
+      log.debug({ reason }, 'disconnected');
     });
-
-    socket.on('disconnect', (reason) => log.debug({ reason }, 'disconnected'));
   });
 }

@@ -12,6 +12,10 @@ import { adapterKey } from './adapter-key.js';
 import { bindEngine } from './engine.js';
 import { loadStaticSite } from './static-site.js';
 import { setUpCandidateNamespace, type CandidateNamespace } from './candidate-namespace.js';
+import { setUpProctorNamespace, type ProctorNamespace } from './proctor-namespace.js';
+import { PresenceRecorder } from '../proctor/presence.js';
+import { AlertRecorder } from '../proctor/alerts.js';
+import { ProctorActions } from '../proctor/actions.js';
 
 export interface GatewayHandle {
   port: number;
@@ -59,7 +63,8 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       adapter: createAdapter(adapterPub, adapterSub, { key: adapterKey(config) }),
       allowRequest: (req, callback) => {
         const origin = req.headers.origin;
-        if (origin && !anyOrigin && !allowedOrigins.has(origin)) return callback('ORIGIN_NOT_ALLOWED', false);
+        // the pages this gateway serves itself (same origin) are always allowed
+        if (origin && !anyOrigin && !allowedOrigins.has(origin) && !isSameOrigin(origin, req.headers.host)) return callback('ORIGIN_NOT_ALLOWED', false);
         if (connectionCount() >= config.MAX_CONNECTIONS + HARD_CAP_HEADROOM) return callback('GATEWAY_FULL', false);
         callback(null, true);
       },
@@ -77,16 +82,31 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
   );
   connectionCount = () => engine.io.engine.clientsCount;
 
+  const tokens = new TokenService(config);
+  const feed = attempts.notifier.feed;
+  const presence = new PresenceRecorder({ sql, feed, gatewayId: config.GATEWAY_ID, logger });
+  const acceptingConnections = () => !draining && connectionCount() <= config.MAX_CONNECTIONS;
   setUpCandidateNamespace(engine.io.of(NAMESPACES.candidate) as unknown as CandidateNamespace, {
     sql,
-    tokens: new TokenService(config),
+    tokens,
+    presence,
+    alerts: new AlertRecorder({ sql, feed, logger }),
+    feed,
     contents: attempts.contents,
     scheduler: attempts.scheduler,
     finalizer: attempts.finalizer,
     batcher,
     logger,
     gatewayId: config.GATEWAY_ID,
-    acceptingConnections: () => !draining && connectionCount() <= config.MAX_CONNECTIONS,
+    acceptingConnections,
+  });
+  setUpProctorNamespace(engine.io.of(NAMESPACES.proctor) as unknown as ProctorNamespace, {
+    sql,
+    tokens,
+    contents: attempts.contents,
+    actions: new ProctorActions({ sql, services: attempts, logger }),
+    logger,
+    acceptingConnections,
   });
   logger.info({ port: engine.port, engine: engine.engineName, maxConnections: config.MAX_CONNECTIONS }, 'gateway listening');
 
@@ -98,13 +118,23 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       draining = true;
       engine.stopListening();
       engine.io.of(NAMESPACES.candidate).emit(EVENTS.serverDraining, { reconnectInMs: 1000 });
+      engine.io.of(NAMESPACES.proctor).emit(EVENTS.serverDraining, { reconnectInMs: 1000 });
       await batcher.close();
       await new Promise<void>((resolve) => engine.io.close(() => resolve()));
+      await presence.close(); // after the sockets closed: their disconnects are recorded too
       await queue.close();
       for (const r of [adapterPub, adapterSub, producer]) r.disconnect();
       logger.info('gateway closed');
     },
   };
+}
+
+function isSameOrigin(origin: string, host: string | undefined): boolean {
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }
 
 async function readinessChecks(redis: Redis, sql: Sql): Promise<{ redis: boolean; postgres: boolean }> {

@@ -7,12 +7,19 @@ import { runQuery } from '../store/queries.js';
 import { deadlineInputsOf, type AttemptTimingRow } from '../attempts/state.js';
 import type { DeadlineScheduler } from '../attempts/deadline-jobs.js';
 import type { Logger } from '../observability/logger.js';
+import type { AttemptScope } from '../proctor/rooms.js';
 
 /** What a socket remembers about its attempt after joining; everything else lives in Postgres or Redis. */
 export interface JoinedAttempt {
   attemptId: string;
   sittingId: string;
   status: JoinReply['status'];
+  /** a proctor holds the attempt (answers and submit refused, clock running) */
+  locked: boolean;
+  /** where the candidate sits, for proctor deltas and message rooms */
+  scope: AttemptScope;
+  /** the sitting's window opening: the planned start shown in the lobby */
+  scheduledStart: number;
   graceMs: number;
   content: ExamContent;
   /** the deadline's parts; null in the lobby and once final */
@@ -27,6 +34,18 @@ interface AttemptContextRow extends AttemptTimingRow {
   sitting_started_at: Date | null;
   opens_at: Date;
   enrolled: boolean;
+  center_id: string;
+  district_id: string;
+  presence_online: boolean | null;
+  presence_ip: string | null;
+  presence_user_agent: string | null;
+}
+
+/** The attempt's last known connection before this join (for second-device and IP-change alerts). */
+export interface PriorPresence {
+  online: boolean;
+  ip: string | null;
+  userAgent: string | null;
 }
 
 export interface JoinDeps {
@@ -42,7 +61,11 @@ export interface JoinDeps {
  * lobby when the sitting waits for a start signal, otherwise with its clock started now.
  * Costs two or three small queries; the exam content comes from the gateway's memory.
  */
-export async function joinAttempt(deps: JoinDeps, claims: CandidateClaims, protocolVersion: number): Promise<{ reply: JoinReply; joined: JoinedAttempt }> {
+export async function joinAttempt(
+  deps: JoinDeps,
+  claims: CandidateClaims,
+  protocolVersion: number,
+): Promise<{ reply: JoinReply; joined: JoinedAttempt; prior: PriorPresence | null }> {
   if (protocolVersion !== PROTOCOL_VERSION) {
     throw new ExamhallError('PROTOCOL_VERSION_UNSUPPORTED', `server speaks ${PROTOCOL_VERSION}`);
   }
@@ -81,6 +104,9 @@ export async function joinAttempt(deps: JoinDeps, claims: CandidateClaims, proto
     attemptId,
     sittingId: context.sitting_id,
     status,
+    locked: context.locked_at !== null,
+    scope: { sittingId: context.sitting_id, candidateId: claims.candidateId, centerId: context.center_id, districtId: context.district_id },
+    scheduledStart: context.opens_at.getTime(),
     graceMs: context.grace_s * 1000,
     content,
     inputs: status === 'lobby' ? null : inputs,
@@ -92,7 +118,8 @@ export async function joinAttempt(deps: JoinDeps, claims: CandidateClaims, proto
     },
   };
   const answers = answerRows.map((r) => ({ questionId: r.question_id, seq: r.seq, value: r.value }));
-  return { reply: buildJoinReply(joined, answers), joined };
+  const prior = context.presence_online === null ? null : { online: context.presence_online, ip: context.presence_ip, userAgent: context.presence_user_agent };
+  return { reply: buildJoinReply(joined, answers), joined, prior };
 }
 
 /** The join reply (also the `exam:started` payload), built from what the socket holds. */
@@ -105,9 +132,11 @@ export function buildJoinReply(joined: JoinedAttempt, answers: StoredAnswer[]): 
     paper: joined.status === 'lobby' ? null : buildPaper(joined.content, joined.attemptId),
     answers,
     startedAt: started ? joined.inputs!.startedAt : null,
+    scheduledStart: joined.status === 'lobby' ? joined.scheduledStart : null,
     deadline: started ? deadlineAt(joined.inputs!, now) : null,
     graceMs: joined.graceMs,
     paused: joined.inputs?.pausedAt != null,
+    locked: joined.locked,
     serverTime: now,
   };
 }

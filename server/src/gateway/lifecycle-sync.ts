@@ -24,6 +24,7 @@ export function syncLifecycle(nsp: CandidateNamespace, logger: Logger) {
       const attempt = socket.data.attempt;
       if (!attempt) continue;
       attempt.status = change.update.status;
+      attempt.locked = change.update.locked;
       if (change.inputs || FINAL_STATUSES.has(change.update.status)) attempt.inputs = change.inputs;
     }
   }) as never);
@@ -50,6 +51,7 @@ export function syncLifecycle(nsp: CandidateNamespace, logger: Logger) {
   const replaceLocal = (attemptId: string, keepSocketId: string) => {
     for (const socket of localSockets(nsp, attemptRoom(attemptId))) {
       if (socket.id === keepSocketId) continue;
+      socket.data.replaced = true;
       socket.emit(EVENTS.sessionReplaced, { attemptId });
       socket.disconnect(true);
     }

@@ -37,7 +37,27 @@ export type QueryName =
   | 'sitting-timing'
   | 'promote-lobby-attempt'
   | 'mark-sitting-started'
-  | 'started-sittings-with-lobby';
+  | 'started-sittings-with-lobby'
+  // proctor actions
+  | 'target-candidates'
+  | 'target-centers'
+  | 'target-sitting'
+  | 'lock-attempts'
+  | 'update-attempts-timing'
+  | 'set-attempt-lock'
+  | 'presence-events'
+  | 'open-alerts'
+  | 'dismiss-alerts'
+  // proctoring (gateway and worker side)
+  | 'attempt-scopes'
+  | 'record-presence'
+  | 'record-activity'
+  | 'open-alert'
+  | 'close-alerts'
+  | 'attempt-progress'
+  | 'sweep-alerts'
+  | 'roster-snapshot'
+  | 'sitting-summary';
 
 /** Runs a named statement as a prepared statement with positional parameters. */
 export function runQuery<Row extends object = Record<string, unknown>>(

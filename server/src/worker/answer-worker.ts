@@ -7,6 +7,7 @@ import { ANSWER_QUEUE, type AnswerBatchJob } from '../answers/queue.js';
 import { flushAnswers, latestPerQuestion } from './flush.js';
 import type { AttemptFinalizer } from '../attempts/finalize.js';
 import type { AttemptNotifier } from '../attempts/notifier.js';
+import type { startProctorWork } from './proctor-worker.js';
 
 export interface AnswerWorkerDeps {
   config: Config;
@@ -17,6 +18,8 @@ export interface AnswerWorkerDeps {
   notifier: AttemptNotifier;
   /** rescoring of final attempts whose in-time answers were committed late */
   finalizer: AttemptFinalizer;
+  /** tells proctors each attempt's progress after its batch is committed */
+  proctor?: ReturnType<typeof startProctorWork>;
   logger: Logger;
 }
 
@@ -36,6 +39,7 @@ export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob
       const changedFinal = await flushAnswers(sql, gatewayId, items);
       await deps.finalizer.rescore(changedFinal);
       notifyCommitted(deps.notifier, items);
+      await deps.proctor?.committed([...new Set(items.map((i) => i.a))], Date.now());
       logger.debug({ job: job.id, answers: items.length, rescored: changedFinal.length, ms: Math.round(performance.now() - started) }, 'batch committed');
     },
     {

@@ -12,6 +12,11 @@ export function rawConnect(port: number, token: unknown, extra: Record<string, u
   });
 }
 
+/** A bare socket.io-client on the /proctor namespace. */
+export function rawProctor(port: number, token: unknown): Socket {
+  return io(`http://127.0.0.1:${port}${NAMESPACES.proctor}`, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true });
+}
+
 export function connected(socket: Socket): Promise<void> {
   return new Promise((resolve, reject) => {
     socket.once('connect', () => resolve());

@@ -1,0 +1,84 @@
+import {
+  EVENTS,
+  ExamhallError,
+  PROTOCOL_VERSION,
+  ProctorAction,
+  TimeSyncRequest,
+  WatchRequest,
+  protocolError,
+  type ProctorClientEvents,
+  type ProctorServerEvents,
+} from '@examhall/shared';
+import type { Namespace, Socket } from 'socket.io';
+import type { ProctorIdentity, TokenService } from '../auth/tokens.js';
+import type { ExamContentCache } from '../exam/content.js';
+import type { Logger } from '../observability/logger.js';
+import type { Sql } from '../store/db.js';
+import type { ProctorActions } from '../proctor/actions.js';
+import { proctorRooms } from '../proctor/rooms.js';
+import { loadRosterSnapshot } from '../proctor/snapshot.js';
+import { ackedHandlers, connectError, parse, toProtocolError } from './handlers.js';
+
+interface ProctorSocketData {
+  identity: ProctorIdentity;
+}
+export type ProctorNamespace = Namespace<ProctorClientEvents, ProctorServerEvents, Record<string, never>, ProctorSocketData>;
+type ProctorSocket = Socket<ProctorClientEvents, ProctorServerEvents, Record<string, never>, ProctorSocketData>;
+
+export interface ProctorDeps {
+  sql: Sql;
+  tokens: TokenService;
+  contents: ExamContentCache;
+  actions: ProctorActions;
+  logger: Logger;
+  acceptingConnections: () => boolean;
+}
+
+/** The rooms a proctor's deltas arrive in: the whole sitting for an admin, else its districts and centers. */
+export function roomsOf(identity: ProctorIdentity): string[] {
+  const { sittingId, role, districts, centers } = identity.scope;
+  if (role === 'admin') return [proctorRooms.sitting(sittingId)];
+  return [...districts.map((d) => proctorRooms.district(sittingId, d)), ...centers.map((c) => proctorRooms.center(sittingId, c))];
+}
+
+/**
+ * `/proctor`: a proctor token (a candidate token is refused: wrong audience) gets a snapshot of the
+ * roster in its scope on `proctor:watch`, then the deltas of that scope from every gateway and worker
+ * (they arrive through the Redis adapter), and may act on candidates in scope.
+ */
+export function setUpProctorNamespace(nsp: ProctorNamespace, deps: ProctorDeps): void {
+  nsp.use((socket, next) => {
+    if (!deps.acceptingConnections()) return next(connectError(protocolError('GATEWAY_FULL')));
+    deps.tokens.verifyProctorToken(socket.handshake.auth?.token).then(
+      (identity) => {
+        socket.data.identity = identity;
+        next();
+      },
+      (err: unknown) => next(connectError(toProtocolError(err, deps.logger))),
+    );
+  });
+
+  nsp.on('connection', (socket: ProctorSocket) => {
+    const { identity } = socket.data;
+    const log = deps.logger.child({ socket: socket.id, proctor: identity.proctorId });
+    const handle = ackedHandlers(socket as unknown as Socket, log);
+
+    handle(EVENTS.proctorWatch, async (payload) => {
+      const request = parse(WatchRequest, payload);
+      if (request.protocolVersion !== PROTOCOL_VERSION) throw new ExamhallError('PROTOCOL_VERSION_UNSUPPORTED', `server speaks ${PROTOCOL_VERSION}`);
+      // join first: a change made while the snapshot is read arrives as a delta, never falls in between
+      await socket.join(roomsOf(identity));
+      return loadRosterSnapshot(deps.sql, identity, deps.contents);
+    });
+
+    handle(EVENTS.proctorAction, async (payload) => {
+      const action = parse(ProctorAction, payload);
+      const reply = await deps.actions.run(identity, action);
+      log.info({ action: action.kind, applied: reply.applied, failed: reply.failed }, 'proctor action');
+      return reply;
+    });
+
+    handle(EVENTS.timeSync, (payload) => ({ clientSentAt: parse(TimeSyncRequest, payload).clientSentAt, serverTime: Date.now() }));
+    socket.on('disconnect', (reason) => log.debug({ reason }, 'proctor disconnected'));
+  });
+}

@@ -1,0 +1,27 @@
+-- sweep-alerts: opens 'disconnected' alerts (offline longer than $1 s) and 'idle' alerts (no answer
+-- committed for $2 s, or none since the start) for attempts in progress, each at most once while open.
+-- in:  $1 disconnected_s integer, $2 idle_s integer
+-- out: attempt_id and kind of each alert opened
+WITH disconnected AS (
+  INSERT INTO alerts (attempt_id, sitting_id, kind, detail)
+  SELECT p.attempt_id, a.sitting_id, 'disconnected', 'offline since ' || to_char(p.changed_at AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' UTC'
+  FROM presence p
+  JOIN attempts a ON a.id = p.attempt_id
+  WHERE NOT p.online AND p.changed_at < now() - make_interval(secs => $1) AND a.status = 'in_progress'
+  ON CONFLICT (attempt_id, kind) WHERE closed_at IS NULL DO NOTHING
+  RETURNING attempt_id
+),
+idle AS (
+  INSERT INTO alerts (attempt_id, sitting_id, kind, detail)
+  SELECT a.id, a.sitting_id, 'idle', 'no answer saved for ' || round($2 / 60.0) || ' min'
+  FROM attempts a
+  WHERE a.status = 'in_progress' AND a.paused_at IS NULL AND a.locked_at IS NULL
+    AND a.started_at < now() - make_interval(secs => $2)
+    AND NOT EXISTS (SELECT 1 FROM alerts o WHERE o.attempt_id = a.id AND o.kind = 'idle' AND o.closed_at IS NULL)
+    AND NOT EXISTS (SELECT 1 FROM answers x WHERE x.attempt_id = a.id AND x.committed_at > now() - make_interval(secs => $2))
+  ON CONFLICT (attempt_id, kind) WHERE closed_at IS NULL DO NOTHING
+  RETURNING attempt_id
+)
+SELECT attempt_id, 'disconnected' AS kind FROM disconnected
+UNION ALL
+SELECT attempt_id, 'idle' AS kind FROM idle
