@@ -23,6 +23,8 @@ try {
 client.on('queued', ({ questionId, seq }) => process.stdout.write(`  queued     ${questionId} (seq ${seq})\n`));
 client.on('committed', ({ questionId, seq }) => process.stdout.write(`  committed  ${questionId} (seq ${seq})\n`));
 client.on('rejected', ({ questionId, error }) => process.stdout.write(`  rejected   ${questionId}: ${error.code}\n`));
+client.on('updated', ({ reason }) => process.stdout.write(`  attempt    ${reason}${client.locked ? ' (locked: answers wait)' : ''}\n`));
+client.on('message', ({ text, audience }) => process.stdout.write(`  proctor    (${audience}) ${text}\n`));
 
 try {
   await client.connect();

@@ -1,4 +1,4 @@
-import type { AnswerValue, AttemptStatus, AttemptUpdated, JoinReply, ProtocolError, SessionReplaced, SubmitReply } from '@examhall/shared';
+import type { AnswerValue, AttemptStatus, AttemptUpdated, JoinReply, ProctorMessage, ProtocolError, SessionReplaced, SubmitReply } from '@examhall/shared';
 
 /** The ExamClient's public types: its events, and what it reports about answers and status. */
 
@@ -21,12 +21,19 @@ export type ExamClientEvents = {
   joined: [reply: JoinReply];
   /** the sitting started while this client waited in the lobby (`joined` fires just before, same reply) */
   started: [reply: JoinReply];
-  /** `attempt:updated`: extension, pause, resume, submit... (already applied to status/deadline/paused) */
+  /**
+   * `attempt:updated`: started, extended, paused, resumed, locked, unlocked, submitted,
+   * auto_submitted, terminated (already applied to status/deadline/paused/locked)
+   */
   updated: [update: AttemptUpdated];
   /** the attempt became submitted, auto_submitted or terminated: the server takes no more answers */
   final: [info: { status: FinalStatus }];
   /** another device took the attempt over; this client disconnected and stays so until connect() */
   replaced: [notice: SessionReplaced];
+  /** a proctor's message (`proctor:message`), also kept in `messages` */
+  message: [message: ProctorMessage];
+  /** the number of uncommitted answers changed (a save, a commit, a join or a submit took some) */
+  outbox: [state: { pending: number }];
   /** submit() succeeded */
   submitted: [reply: SubmitReply];
   /** a clock sample was taken; `offsetMs` is the current estimate */

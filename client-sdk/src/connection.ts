@@ -4,6 +4,7 @@ import {
   NAMESPACES,
   PROTOCOL_VERSION,
   ProtocolErrorSchema,
+  type ActivityReport,
   type AnswerSaveRequest,
   type CandidateClientEvents,
   type SubmitRequest,
@@ -33,6 +34,7 @@ export interface ConnectionHooks {
   attemptUpdated(update: unknown): void;
   examStarted(reply: unknown): void;
   sessionReplaced(notice: unknown): void;
+  proctorMessage(message: unknown): void;
 }
 
 /**
@@ -51,6 +53,8 @@ export class CandidateConnection {
   private closed = false;
   /** suspend() was called: no reconnect of any kind until the next open() */
   private suspended = false;
+  private readonly onOffline = () => this.networkLost();
+  private readonly onOnline = () => this.networkBack();
 
   constructor(
     private readonly options: ResolvedOptions,
@@ -109,6 +113,12 @@ export class CandidateConnection {
     return socket.timeout(this.options.ackTimeoutMs).emitWithAck(EVENTS.submit, request);
   }
 
+  /** candidate:activity; resolves with the raw ack, rejects on timeout or disconnect */
+  requestActivity(report: ActivityReport): Promise<unknown> {
+    const socket = this.connectedSocket();
+    return socket.timeout(this.options.ackTimeoutMs).emitWithAck(EVENTS.activity, report);
+  }
+
   /**
    * Disconnects and stays disconnected (no automatic reconnect, drain moves included) until the
    * next open(): another device owns the attempt now. Waiters stay parked for that open().
@@ -129,6 +139,8 @@ export class CandidateConnection {
     settleAll(this.waiters, (waiter) => waiter.reject(closedError()));
     this.socket?.disconnect();
     this.socket?.off();
+    this.options.networkEvents?.removeEventListener('offline', this.onOffline);
+    this.options.networkEvents?.removeEventListener('online', this.onOnline);
   }
 
   /** Never lets socket.io buffer a frame for later: the outbox decides what is resent. */
@@ -162,7 +174,33 @@ export class CandidateConnection {
     socket.on(EVENTS.attemptUpdated, (update: unknown) => this.hooks.attemptUpdated(update));
     socket.on(EVENTS.examStarted, (reply: unknown) => this.hooks.examStarted(reply));
     socket.on(EVENTS.sessionReplaced, (notice: unknown) => this.hooks.sessionReplaced(notice));
+    socket.on(EVENTS.proctorMessage, (message: unknown) => this.hooks.proctorMessage(message));
+    this.options.networkEvents?.addEventListener('offline', this.onOffline);
+    this.options.networkEvents?.addEventListener('online', this.onOnline);
     return socket;
+  }
+
+  /**
+   * The browser says the network is gone. Its WebSocket may still look open for minutes (TCP
+   * notices nothing until the next write times out), and saves sent meanwhile would wait for
+   * acks that never come. Closing the transport now makes the state honest (disconnected,
+   * answers waiting in the outbox) and socket.io starts reconnecting.
+   */
+  private networkLost(): void {
+    if (this.closed || this.suspended || !this.socket?.connected) return;
+    this.socket.io.engine.close();
+  }
+
+  /** The network is back: reconnect now instead of when the backoff says. */
+  private networkBack(): void {
+    const socket = this.socket;
+    if (this.closed || this.suspended || !socket || socket.connected) return;
+    const wantsConnection = socket.active || this.reconnectTimer !== undefined;
+    if (!wantsConnection) return; // refused for good, or never opened: open() decides
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    socket.disconnect(); // cancels the manager's pending reconnect
+    socket.connect();
   }
 
   private onConnectError(socket: CandidateSocket, error: Error & { data?: unknown }): void {

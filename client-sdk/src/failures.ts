@@ -18,3 +18,16 @@ export function toProtocolError(error: unknown): ProtocolError {
 export function toExamhallError(error: ProtocolError): ExamhallError {
   return new ExamhallError(error.code, error.detail);
 }
+
+/** What a zod schema offers, so this module needs no zod import. */
+interface FrameSchema<T> {
+  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
+}
+
+/** A server frame checked against its schema; a malformed one is reported and comes back undefined. */
+export function parseServerFrame<T>(schema: FrameSchema<T>, raw: unknown, event: string, malformed: (error: ProtocolError) => void): T | undefined {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  malformed(protocolError('MALFORMED_SERVER_FRAME', `malformed ${event}: ${describeIssues(parsed.error.issues)}`));
+  return undefined;
+}

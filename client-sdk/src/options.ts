@@ -3,6 +3,9 @@ import { MemoryOutboxStorage, type OutboxStorage } from './storage.js';
 
 export type Transport = 'websocket' | 'polling';
 
+/** Where the browser's `online` / `offline` events come from (window). */
+export type NetworkEvents = Pick<EventTarget, 'addEventListener' | 'removeEventListener'>;
+
 export interface ExamClientOptions {
   /** gateway base URL; the client connects to `${url}/candidate` */
   url: string;
@@ -28,6 +31,12 @@ export interface ExamClientOptions {
   socketOptions?: Partial<ManagerOptions & SocketOptions>;
   /** local clock, default Date.now */
   now?: () => number;
+  /**
+   * `offline` drops the connection at once (a WebSocket can look open for minutes after the
+   * network went away) and `online` reconnects without waiting for the backoff. Default: the
+   * global object when it has addEventListener (browsers), none in Node; null turns it off.
+   */
+  networkEvents?: NetworkEvents | null;
 }
 
 /** Every default in one place. */
@@ -52,6 +61,7 @@ export interface ResolvedOptions {
   submitTimeoutMs: number;
   socketOptions: Partial<ManagerOptions & SocketOptions>;
   now: () => number;
+  networkEvents: NetworkEvents | null;
 }
 
 export function resolveOptions(options: ExamClientOptions): ResolvedOptions {
@@ -83,5 +93,11 @@ export function resolveOptions(options: ExamClientOptions): ResolvedOptions {
     submitTimeoutMs: positive('submitTimeoutMs', false),
     socketOptions: options.socketOptions ?? {},
     now: options.now ?? Date.now,
+    networkEvents: options.networkEvents === undefined ? browserNetworkEvents() : options.networkEvents,
   };
+}
+
+function browserNetworkEvents(): NetworkEvents | null {
+  const global = globalThis as Partial<NetworkEvents>;
+  return typeof global.addEventListener === 'function' && typeof global.removeEventListener === 'function' ? (global as NetworkEvents) : null;
 }

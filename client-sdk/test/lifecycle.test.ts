@@ -85,7 +85,7 @@ describe('attempt:updated', () => {
     await expect(client.saveAnswer('q2', text('too late'))).rejects.toMatchObject({ name: 'ExamhallError', code: 'ATTEMPT_CLOSED' });
     await expect(client.waitUntilDrained(5_000)).rejects.toMatchObject({ code: 'ATTEMPT_CLOSED' });
 
-    // a reconnect does not start it again either: the join reply says locked
+    // a reconnect does not start it again either: the join reply says terminated
     peer.dropConnections();
     await eventually(() => expect(peer.joins).toBe(2));
     await sleep(300);

@@ -1,7 +1,8 @@
 /**
  * A protocol peer for SDK tests: a real socket.io server on a free port that plays the gateway's
  * side of /candidate (handshake auth, join, answer:save acks, commit notices, time:sync, submit,
- * lobby start, attempt updates, session takeover). It is not the gateway; the end-to-end test
+ * lobby start, attempt updates, pause and lock, proctor messages, activity reports, session
+ * takeover). It is not the gateway; the end-to-end test
  * against the real server lives with the server.
  */
 import { createServer, type Server as HttpServer } from 'node:http';
@@ -14,6 +15,7 @@ import {
   attemptRoom,
   protocolError,
   type Ack,
+  type ActivityReport,
   type AnswerQueued,
   type AnswerSaveRequest,
   type AttemptStatus,
@@ -21,6 +23,7 @@ import {
   type ErrorCode,
   type JoinReply,
   type Paper,
+  type ProctorMessage,
   type ProtocolError,
   type StoredAnswer,
   type SubmitReply,
@@ -59,6 +62,10 @@ export interface PeerOptions {
   onTimeSync?: (request: TimeSyncRequest, count: number) => number | 'noack';
   /** decide each submit; default 'submit' */
   onSubmit?: (request: SubmitRequest, count: number) => SubmitDecision;
+  /** in the lobby: the planned start reported by join replies (server clock) */
+  scheduledStart?: number;
+  /** decide each candidate:activity; default `{ ok: true, data: { recorded: true } }` */
+  onActivity?: (report: ActivityReport, count: number) => Ack<{ recorded: true }> | 'noack';
 }
 
 export interface ReceivedSave extends AnswerSaveRequest {
@@ -75,6 +82,7 @@ export class GatewayPeer {
   readonly queued = new Map<string, StoredAnswer>();
   readonly timeSyncs: Array<TimeSyncRequest & { at: number }> = [];
   readonly submits: SubmitRequest[] = [];
+  readonly activities: Array<ActivityReport & { connection: number }> = [];
   joins = 0;
   connections = 0;
   handshakes = 0;
@@ -83,6 +91,8 @@ export class GatewayPeer {
   /** the deadline without the running pause (server clock) */
   deadline: number | null;
   pausedAt: number | null = null;
+  /** a proctor holds the attempt: saves and submits are refused with ATTEMPT_LOCKED, the clock runs */
+  locked = false;
   graceMs = 30_000;
   private readonly joined = new Set<string>();
   private readonly held: Array<() => void> = [];
@@ -127,11 +137,11 @@ export class GatewayPeer {
       paper: lobby ? null : PAPER,
       answers: [...this.stored.values()],
       startedAt: this.startedAt,
-      scheduledStart: null,
+      scheduledStart: lobby ? (this.options.scheduledStart ?? null) : null,
       deadline: this.reportedDeadline(),
       graceMs: this.graceMs,
       paused: this.pausedAt !== null,
-      locked: false,
+      locked: this.locked,
       serverTime: this.serverNow(),
     };
   }
@@ -163,10 +173,28 @@ export class GatewayPeer {
     return this.notifyUpdated('extended');
   }
 
+  lock(): AttemptUpdated {
+    this.locked = true;
+    return this.notifyUpdated('locked');
+  }
+
+  unlock(): AttemptUpdated {
+    this.locked = false;
+    return this.notifyUpdated('unlocked');
+  }
+
+  /** A proctor's message to the attempt's room. */
+  message(text: string, audience: ProctorMessage['audience'] = 'candidate', id: string = randomUUID()): ProctorMessage {
+    const message: ProctorMessage = { id, text, at: this.serverNow(), audience };
+    this.nsp.to(attemptRoom(this.attemptId)).emit(EVENTS.proctorMessage, message);
+    return message;
+  }
+
   /** The attempt ends without a submit from this client (deadline job, proctor lock...). */
   finalise(status: 'auto_submitted' | 'terminated' | 'submitted'): AttemptUpdated {
     this.status = status;
     this.pausedAt = null;
+    this.locked = false;
     return this.notifyUpdated(status);
   }
 
@@ -178,7 +206,7 @@ export class GatewayPeer {
       deadline: final ? null : this.reportedDeadline(),
       graceMs: this.graceMs,
       paused: this.pausedAt !== null,
-      locked: false,
+      locked: this.locked,
       reason,
       serverTime: this.serverNow(),
     };
@@ -284,6 +312,7 @@ export class GatewayPeer {
     socket.on(EVENTS.submit, (request: SubmitRequest, ack: (reply: unknown) => void) => {
       this.submits.push(request);
       if (!this.joined.has(socket.id)) return ack(failure('NOT_JOINED'));
+      if (this.locked) return ack(failure('ATTEMPT_LOCKED'));
       const decision = this.options.onSubmit?.(request, this.submits.length) ?? 'submit';
       if (decision === 'noack') return;
       if (decision !== 'submit') return ack(decision);
@@ -293,12 +322,19 @@ export class GatewayPeer {
       this.finalise('submitted'); // the room hears about it before this socket gets its ack
       ack({ ok: true, data: { status: 'submitted', submittedAt: this.serverNow() } });
     });
+    socket.on(EVENTS.activity, (report: ActivityReport, ack: (reply: unknown) => void) => {
+      this.activities.push({ ...report, connection });
+      if (!this.joined.has(socket.id)) return ack(failure('NOT_JOINED'));
+      const decision = this.options.onActivity?.(report, this.activities.length) ?? { ok: true, data: { recorded: true } };
+      if (decision !== 'noack') ack(decision);
+    });
     socket.on(EVENTS.answerSave, (request: AnswerSaveRequest, ack: (reply: unknown) => void) => {
       this.saves.push({ ...request, socketId: socket.id, connection });
       if (!this.joined.has(socket.id)) return ack(failure('NOT_JOINED'));
       if (this.status === 'lobby') return ack(failure('ATTEMPT_NOT_STARTED'));
       if (this.status !== 'in_progress') return ack(failure('ATTEMPT_CLOSED'));
       if (this.pausedAt !== null) return ack(failure('ATTEMPT_PAUSED'));
+      if (this.locked) return ack(failure('ATTEMPT_LOCKED'));
       const decision = this.options.onSave?.(request, this.saves.length) ?? 'queue';
       if (decision === 'noack') return;
       const respond = () => ack(decision === 'queue' || decision === 'hold' ? this.queue(request) : decision);
