@@ -45,7 +45,7 @@ afterAll(async () => {
 
 describe('the exam page', () => {
   it('keeps answers, flags, position and the clock across a reload, including what was typed just before it', async () => {
-    const { page } = await openExam('cand-000001');
+    const { page, framesSent } = await openExam('cand-000001');
     expect(page.url()).toBe(`${baseUrl}/exam/`); // the token left the address bar
     await expect.poll(() => page.title()).toBe('Exam');
 
@@ -89,6 +89,9 @@ describe('the exam page', () => {
     const stored = await storedAnswers(attempt!.id);
     expect(stored.get(first.questionId)).toEqual(first.value);
     expect(stored.get(second.questionId)).toEqual(second.value);
+    // every question shown was reported to the proctors (candidate:activity, navigate)
+    const navigated = framesSent.filter((frame) => frame.includes('"candidate:activity"') && frame.includes('"navigate"'));
+    for (const id of [first.questionId, second.questionId, typedId]) expect(navigated.some((frame) => frame.includes(`"questionId":"${id}"`))).toBe(true);
     expect(stored.get(typedId)).toEqual(typedKind === 'numeric' ? { kind: 'numeric', value: 17 } : { kind: 'text', text: '17' });
   });
 
@@ -98,13 +101,15 @@ describe('the exam page', () => {
     await waitForIndicator(page, 'All answers saved');
     const attemptId = await attemptIdOf('cand-000002');
 
-    // context.setOffline(true) makes chromium refuse new requests and fires the window's
-    // 'offline' event (navigator.onLine = false), but it does NOT close a WebSocket that is
-    // already open: frames may keep flowing over it (playwright#4910, crbug 423246). A real
-    // network loss gives the same picture for a different reason: the socket looks open until
-    // TCP gives up, minutes later. So the SDK listens to 'offline' and drops the transport at
-    // once (ExamClientOptions.networkEvents, on by default in browsers); socket.io's reconnect
-    // attempts then fail like any request while offline, and 'online' reconnects at once.
+    // What context.setOffline(true) does in this chromium (156, checked with a bare WebSocket):
+    // the window gets 'offline' (navigator.onLine = false) and new connections fail, but a
+    // WebSocket that is already open is NOT closed: it stays readyState OPEN while frames in
+    // either direction are silently dropped (see also playwright#4910). That is what a real
+    // network loss looks like too, until TCP or socket.io's heartbeat (pingInterval + pingTimeout,
+    // ~45 s by default) notices. So the SDK listens to 'offline' and closes the transport at once
+    // (ExamClientOptions.networkEvents, on by default in browsers): the page shows the truth
+    // (offline, answers waiting in the outbox), socket.io's reconnects fail like any request
+    // while offline, and 'online' reconnects at once instead of after the backoff.
     await context.setOffline(true);
     await waitForIndicator(page, /^Offline: /);
     await page.getByTestId('nav-next').click();
@@ -178,6 +183,23 @@ describe('the exam page', () => {
     await page.getByTestId('finished').waitFor();
   });
 
+  it('a second window takes the exam over; the first blocks input until the candidate continues there', async () => {
+    const first = await openExam('cand-000007');
+    const answered = await answerCurrent(first.page, 'a');
+    await waitForIndicator(first.page, 'All answers saved');
+    const second = await openExam('cand-000007');
+    await expect.poll(() => first.page.getByTestId('banner').textContent()).toContain('opened in another window');
+    expect(await first.page.locator('.paper-layout').evaluate((layout) => (layout as HTMLElement).inert)).toBe(true);
+    await second.page.locator(`[data-testid=palette-item][data-question-id="${answered.questionId}"]`).click();
+    await expect.poll(() => shownAnswer(second.page)).toBe(answered.shown); // the answer followed
+    await screenshot(first.page, 'exam-taken-over');
+
+    await first.page.getByTestId('takeover-continue').click();
+    await expect.poll(() => first.page.getByTestId('banner').isHidden()).toBe(true);
+    expect(await first.page.locator('.paper-layout').evaluate((layout) => (layout as HTMLElement).inert)).toBe(false);
+    await expect.poll(() => second.page.getByTestId('banner').textContent()).toContain('opened in another window');
+  });
+
   it('signs in with a pasted token, after explaining a refused one in plain words', async () => {
     const context = await browser.newContext({ viewport: { width: 420, height: 860 } }); // a phone
     contexts.push(context);
@@ -217,15 +239,21 @@ describe('the exam page', () => {
 });
 
 /** Opens the page with a sign-in link and waits for the paper (or the lobby). */
-async function openExam(candidate: string, sittingId = env.seeded.sittingId, waitFor: 'paper' | 'lobby' | 'not-open' = 'paper'): Promise<{ page: Page; context: BrowserContext }> {
+async function openExam(
+  candidate: string,
+  sittingId = env.seeded.sittingId,
+  waitFor: 'paper' | 'lobby' | 'not-open' = 'paper',
+): Promise<{ page: Page; context: BrowserContext; framesSent: string[] }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   contexts.push(context);
   const page = await context.newPage();
   page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+  const framesSent: string[] = []; // Socket.IO frames the page sent, across reloads
+  page.on('websocket', (socket) => socket.on('framesent', ({ payload }) => framesSent.push(String(payload))));
   const token = await tokenFor(env.config, candidate, sittingId);
   await page.goto(`${baseUrl}/exam/#token=${token}`);
   await page.getByTestId(waitFor === 'paper' ? 'question-text' : waitFor).waitFor({ timeout: 15_000 });
-  return { page, context };
+  return { page, context, framesSent };
 }
 
 /** An administrator's actions on the test sitting, as the proctor namespace would run them. */
