@@ -20,6 +20,8 @@ Drives N candidates through the real client SDK against the answer path and chec
   --ramp C              connections started per second per load process (default 250)
   --source-ips K        spread client sockets over 127.0.0.1 … 127.0.0.K (default 8)
   --max-in-flight F     SDK maxInFlight (default: the SDK's own)
+  --proctors K          proctors watching through the ProctorClient: one administrator and K-1 center
+                        proctors; gives proctor_p50_ms / proctor_p99_ms, commit → proctor (default 3; 0 = none)
   --baseline-sockets B  sockets of the bare echo baseline (default min(N, 1000)); 0 skips it
   --baseline-seconds T  baseline window (default 5)
   --drain-timeout D     seconds each candidate waits for its outbox to drain (default 60)
@@ -44,6 +46,7 @@ export interface BenchArgs {
   rampPerProc: number;
   sourceIps: string[];
   maxInFlight?: number;
+  proctors: number;
   baselineSockets: number;
   baselineSeconds: number;
   drainTimeoutS: number;
@@ -68,6 +71,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
       ramp: { type: 'string' },
       'source-ips': { type: 'string' },
       'max-in-flight': { type: 'string' },
+      proctors: { type: 'string' },
       'baseline-sockets': { type: 'string' },
       'baseline-seconds': { type: 'string' },
       'drain-timeout': { type: 'string' },
@@ -99,6 +103,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | 'help' {
     rampPerProc: numberOption('ramp', values.ramp, 250, 1, 100_000),
     sourceIps: Array.from({ length: ips }, (_, i) => `127.0.0.${i + 1}`),
     maxInFlight: values['max-in-flight'] === undefined ? undefined : intOption('max-in-flight', values['max-in-flight'], 64),
+    proctors: intOption('proctors', values.proctors, 3, 0, 1000),
     baselineSockets: intOption('baseline-sockets', values['baseline-sockets'], Math.min(candidates, 1000), 0, 100_000),
     baselineSeconds: numberOption('baseline-seconds', values['baseline-seconds'], 5, 1, 600),
     drainTimeoutS: numberOption('drain-timeout', values['drain-timeout'], 60, 1, 3600),

@@ -20,6 +20,7 @@ import {
   type Backend, type RunningStack, type StackSettings,
 } from './stack.js';
 import { Samples } from './stats.js';
+import { startProctors } from './proctors.js';
 import { mergeAcked, verifyStored, type AckedSeqs } from './verify.js';
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../results');
@@ -73,6 +74,9 @@ async function run(args: BenchArgs, stamp: string): Promise<number> {
     }
     const url = stack?.url ?? args.url!;
 
+    const proctors = args.proctors > 0 ? await startProctors({ url, count: args.proctors, sittingId: args.sitting, sql: backend.sql, tokens: backend.tokens }) : null;
+    if (proctors) log(`bench: ${args.proctors} proctor(s) watching (${proctors.rows()} roster rows)`);
+
     phase = 'ramp';
     const shares = Array.from({ length: args.loadProcs }, (_, p) => tickets.filter((_, i) => i % args.loadProcs === p));
     fleet.send((p) => ({ type: 'prepare', url, candidates: shares[p]!, sourceIps: args.sourceIps, connectPerSec: args.rampPerProc, maxInFlight: args.maxInFlight }));
@@ -94,14 +98,18 @@ async function run(args: BenchArgs, stamp: string): Promise<number> {
     setTimeout(() => {
       phase = 'answer';
       windowCpu.mark();
+      proctors?.reset();
     }, measureFrom - Date.now());
+    const proctorMs = new Samples(1 << 16);
     const windowEnd = setTimeout(() => {
       phase = 'drain';
+      if (proctors) proctorMs.merge(proctors.samples());
       cpuPct = Object.fromEntries(Object.entries(windowCpu.sinceMark()).filter(([, v]) => v > 0));
     }, endAt - Date.now());
     const results = await fleet.collect('result', (args.warmupS + args.seconds + args.drainTimeoutS + 120) * 1000);
     clearTimeout(windowEnd);
     if (phase === 'answer') cpuPct = windowCpu.sinceMark();
+    proctors?.close();
 
     phase = 'verify';
     const counters = zeroCounters();
@@ -132,7 +140,7 @@ async function run(args: BenchArgs, stamp: string): Promise<number> {
     backend = undefined;
 
     const result = buildResult({
-      args, mode: ownStack ? 'own-stack' : 'url', url, counters, ackMs, commitMs, verification, baselineRoundtripsPerS: baseline?.perS ?? null, baselineOtherCpuPct: baseline?.otherCpuPct ?? null,
+      args, mode: ownStack ? 'own-stack' : 'url', url, counters, ackMs, commitMs, proctorMs, verification, baselineRoundtripsPerS: baseline?.perS ?? null, baselineOtherCpuPct: baseline?.otherCpuPct ?? null,
       windowS: args.seconds, durationS: (Date.now() - started) / 1000, queueBacklogAtEnd: backlog, cpuPct,
       errorSamples: [...errorSamples], startedAt: new Date(started),
     });

@@ -34,6 +34,8 @@ export interface RunFacts {
   counters: Counters;
   ackMs: Samples;
   commitMs: Samples;
+  /** commit → proctor feed line, over the measured window */
+  proctorMs: Samples;
   verification: Verification;
   baselineRoundtripsPerS: number | null;
   /** CPU other processes took during the baseline window: a busy box makes the baseline low */
@@ -66,6 +68,10 @@ export function buildResult(f: RunFacts): Record<string, unknown> {
     commit_p50_ms: roundMs(f.commitMs.percentile(50)),
     commit_p99_ms: roundMs(f.commitMs.percentile(99)),
     commit_max_ms: roundMs(f.commitMs.max()),
+    proctors: f.args.proctors,
+    proctor_samples: f.proctorMs.count,
+    proctor_p50_ms: f.proctorMs.count ? roundMs(f.proctorMs.percentile(50)) : null,
+    proctor_p99_ms: f.proctorMs.count ? roundMs(f.proctorMs.percentile(99)) : null,
     answers_per_s: Math.round(answersPerS),
     baseline_roundtrips_per_s: f.baselineRoundtripsPerS === null ? null : Math.round(f.baselineRoundtripsPerS),
     baseline_other_cpu_pct: f.baselineOtherCpuPct,
@@ -107,6 +113,7 @@ export function printSummary(r: Record<string, unknown>): void {
       (r.ratio_to_baseline !== null ? ` (ratio ${r.ratio_to_baseline})` : ''),
     `ack latency ms: p50 ${r.ack_p50_ms}  p99 ${r.ack_p99_ms}  max ${r.ack_max_ms}`,
     `commit latency ms: p50 ${r.commit_p50_ms}  p99 ${r.commit_p99_ms}  max ${r.commit_max_ms}`,
+    `commit → proctor ms: p50 ${r.proctor_p50_ms}  p99 ${r.proctor_p99_ms}  (${r.proctor_samples} feed lines, ${r.proctors} proctors)`,
     `Postgres check: lost ${r.lost} (missing ${r.missing})  dup ${r.dup}  over ${r.verified_answers} acked (attempt, question) pairs`,
     `cpu % during the window (100 = one core; host = whole machine, other = not ours): ${Object.entries(r.cpu_pct as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', ')}`,
     (r.error_samples as string[]).length ? `errors seen: ${(r.error_samples as string[]).join(', ')}` : 'errors seen: none',

@@ -40,11 +40,12 @@ export class DeadlineScheduler {
         opts: { jobId: DeadlineScheduler.jobId(attemptId, deadline), delay: Math.max(0, deadline + graceMs + AUTO_SUBMIT_SETTLE_MS - now) },
       })),
     );
-    for (const { attemptId, deadline, previousDeadline } of items) {
-      if (previousDeadline != null && previousDeadline !== deadline) {
-        await this.queue.remove(DeadlineScheduler.jobId(attemptId, previousDeadline)).catch(() => 0);
-      }
-    }
+    // removals go out together (ioredis pipelines them on one connection) rather than one round trip each
+    await Promise.all(
+      items
+        .filter(({ deadline, previousDeadline }) => previousDeadline != null && previousDeadline !== deadline)
+        .map(({ attemptId, previousDeadline }) => this.queue.remove(DeadlineScheduler.jobId(attemptId, previousDeadline!)).catch(() => 0)),
+    );
   }
 
   async delayOf(attemptId: string, deadline: number): Promise<number | null> {
