@@ -4,7 +4,7 @@ import uWS from '@trufflesuite/uws-js-unofficial';
 import { Server, type ServerOptions } from 'socket.io';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
-import { resolveStatic, type StaticFile } from './static-site.js';
+import { encodingFor, resolveStatic, type StaticFile } from './static-site.js';
 
 export type HttpHandler = () => Promise<{ status: number; body: unknown }>;
 
@@ -38,7 +38,7 @@ export async function bindEngine(
   return engineName === 'uws' ? bindUws(config, options, routes, site) : bindWs(config, options, routes, site);
 }
 
-const STATIC_HEADERS = { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' };
+const STATIC_HEADERS = { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', vary: 'accept-encoding' };
 
 async function bindUws(config: Config, options: Partial<ServerOptions>, routes: Record<string, HttpHandler>, site: Map<string, StaticFile>): Promise<BoundEngine> {
   const app = uWS.App();
@@ -59,11 +59,14 @@ async function bindUws(config: Config, options: Partial<ServerOptions>, routes: 
   app.get('/*', (res, req) => {
     const found = resolveStatic(site, req.getUrl());
     if (!found) return void res.writeStatus('404').end();
+    const acceptEncoding = req.getHeader('accept-encoding');
     res.cork(() => {
       if ('redirect' in found) return void res.writeStatus('302').writeHeader('location', found.redirect).end();
+      const { body, encoding } = encodingFor(found, acceptEncoding);
       res.writeStatus('200').writeHeader('content-type', found.contentType);
+      if (encoding) res.writeHeader('content-encoding', encoding);
       for (const [name, value] of Object.entries(STATIC_HEADERS)) res.writeHeader(name, value);
-      res.end(found.body);
+      res.end(body);
     });
   });
   app.any('/*', (res) => void res.writeStatus('404').end());
@@ -92,7 +95,8 @@ async function bindWs(config: Config, options: Partial<ServerOptions>, routes: R
       const found = resolveStatic(site, path);
       if (!found) return void res.writeHead(404).end();
       if ('redirect' in found) return void res.writeHead(302, { location: found.redirect }).end();
-      return void res.writeHead(200, { 'content-type': found.contentType, ...STATIC_HEADERS }).end(found.body);
+      const { body, encoding } = encodingFor(found, req.headers['accept-encoding']);
+      return void res.writeHead(200, { 'content-type': found.contentType, ...(encoding ? { 'content-encoding': encoding } : {}), ...STATIC_HEADERS }).end(body);
     }
     void handler().then(({ status, body }) => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));

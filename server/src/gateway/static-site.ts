@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 /** The browser apps' build output (client-sdk/web/build.ts writes it; `npm run build:web`). */
@@ -16,7 +17,14 @@ const TYPES: Record<string, string> = {
 
 export interface StaticFile {
   body: Buffer;
+  /** the same bytes gzipped once at start-up (the bundles are ~0.5 MB, ~150 KB gzipped); absent when it would not help */
+  gzipped?: Buffer;
   contentType: string;
+}
+
+/** The body to send for this Accept-Encoding, and its Content-Encoding if any. */
+export function encodingFor(file: StaticFile, acceptEncoding: string | undefined): { body: Buffer; encoding?: 'gzip' } {
+  return file.gzipped && /\bgzip\b/.test(acceptEncoding ?? '') ? { body: file.gzipped, encoding: 'gzip' } : { body: file.body };
 }
 
 /**
@@ -33,7 +41,9 @@ export function loadStaticSite(dir = DEFAULT_WEB_DIST): Map<string, StaticFile> 
       if (statSync(path).isDirectory()) walk(path);
       else {
         const url = '/' + relative(dir, path).split('\\').join('/');
-        const file = { body: readFileSync(path), contentType: TYPES[extname(name)] ?? 'application/octet-stream' };
+        const body = readFileSync(path);
+        const gzipped = body.length > 1024 && !/\.png$/.test(name) ? gzipSync(body, { level: 9 }) : undefined;
+        const file: StaticFile = { body, gzipped, contentType: TYPES[extname(name)] ?? 'application/octet-stream' };
         site.set(url, file);
         if (name === 'index.html') site.set(url.slice(0, -'index.html'.length), file);
       }
