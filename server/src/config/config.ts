@@ -47,6 +47,8 @@ export const ConfigSchema = z
     /** BullMQ lock: a job held by a dead worker is retried after about this long. */
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(15_000),
     WORKER_ATTEMPTS: z.coerce.number().int().positive().default(25),
+    /** A sitting started by signal admits candidates to its lobby this long before its window opens (lobby countdown). */
+    LOBBY_EARLY_S: z.coerce.number().int().min(0).max(24 * 3600).default(1800),
     /** Proctor deltas are batched per center and sent this often. */
     PROCTOR_FEED_INTERVAL_MS: z.coerce.number().int().min(20).max(5000).default(250),
     /** Alert thresholds: disconnected longer than this many seconds; no save for this many seconds while in progress. */

@@ -98,6 +98,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     batcher,
     logger,
     gatewayId: config.GATEWAY_ID,
+    lobbyEarlyMs: config.LOBBY_EARLY_S * 1000,
     acceptingConnections,
   });
   setUpProctorNamespace(engine.io.of(NAMESPACES.proctor) as unknown as ProctorNamespace, {

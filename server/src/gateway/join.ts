@@ -54,6 +54,8 @@ export interface JoinDeps {
   scheduler: DeadlineScheduler;
   gatewayId: string;
   logger: Logger;
+  /** how long before the window opens a signal-started sitting admits candidates to its lobby */
+  lobbyEarlyMs?: number;
 }
 
 /**
@@ -73,7 +75,9 @@ export async function joinAttempt(
   let startedHere = false;
   if (!context.attempt_id) {
     const now = Date.now();
-    if (now < context.opens_at.getTime()) throw new ExamhallError('SITTING_NOT_OPEN', `opens at ${context.opens_at.toISOString()}`);
+    // a sitting that starts by signal seats candidates in its lobby a while before the window opens
+    const admitsFrom = context.opens_at.getTime() - (context.start_mode === 'signal' ? deps.lobbyEarlyMs ?? 0 : 0);
+    if (now < admitsFrom) throw new ExamhallError('SITTING_NOT_OPEN', `opens at ${context.opens_at.toISOString()}`);
     if (now >= context.closes_at.getTime()) throw new ExamhallError('SITTING_CLOSED');
     const waitsForSignal = context.start_mode === 'signal' && !context.sitting_started_at;
     const startedAt = waitsForSignal ? null : context.start_mode === 'signal' ? context.sitting_started_at : new Date(now);

@@ -226,11 +226,13 @@ describe('the exam page', () => {
     const early = await openExam('cand-000005', 'page-later', 'not-open');
     expect(await early.page.getByTestId('not-open').textContent()).toContain('has not opened yet');
 
-    // The lobby exists only once the window is open (the server refuses SITTING_NOT_OPEN before),
-    // so the planned start it reports (the window's opening) has passed: no countdown to show.
-    await seedDemo(env.sql, { sittingId: 'page-lobby', candidates: 20, startMode: 'signal', opensInMinutes: -1 });
+    // A sitting started by signal seats candidates in its lobby up to LOBBY_EARLY_S before its window
+    // opens, with a countdown to the planned start (the window's opening) on the server's clock.
+    await seedDemo(env.sql, { sittingId: 'page-lobby', candidates: 20, startMode: 'signal', opensInMinutes: 10 });
     const { page } = await openExam('cand-000004', 'page-lobby', 'lobby');
-    await expect.poll(() => page.getByTestId('lobby-countdown').textContent()).toBe('The exam should start any moment now.');
+    await expect.poll(() => page.getByTestId('lobby-countdown').textContent()).toMatch(/Planned start at .* — in (09:5\d|10:00)/);
+    const left = Number(await page.getByTestId('lobby-countdown').getAttribute('data-remaining-ms'));
+    expect(Math.abs(left - 10 * 60_000)).toBeLessThan(70_000);
     await screenshot(page, 'exam-lobby');
     await startSitting({ sql: env.sql, ...node.attempts }, 'page-lobby', 'test');
     await page.getByTestId('question-text').waitFor({ timeout: 10_000 });
