@@ -121,4 +121,25 @@ describe('proctor actions over the socket', () => {
     );
     expect(audit.map((a) => a.actor)).toContain('proctor:p-center');
   });
+
+  it('an incident pause of the sitting also holds candidates who start during it, until the resume', async () => {
+    const token = await proctorTokenFor(env.config, 'admin-1', { sittingId: env.seeded.sittingId, role: 'admin', centers: [], districts: [] });
+    const admin = rawProctor(nodeA.port, token);
+    sockets.push(admin);
+    await connected(admin);
+    const paused = await rawEmit<ActionReply>(admin, EVENTS.proctorAction, { kind: 'pause', target: { sitting: true }, reason: 'fire alarm' });
+    expect(paused.ok).toBe(true);
+    const late = await candidate('cand-000010'); // first join, during the incident
+    expect(late.reply).toMatchObject({ status: 'in_progress', paused: true });
+    const refused = await late.save();
+    expect(refused.ok ? null : refused.error.code).toBe('ATTEMPT_PAUSED');
+    await new Promise((r) => setTimeout(r, 200));
+    const resumed = await rawEmit<ActionReply>(admin, EVENTS.proctorAction, { kind: 'resume', target: { sitting: true }, reason: 'all clear' });
+    expect(resumed.ok).toBe(true);
+    const update = await waitFor(() => late.updates.find((u) => u.reason === 'resumed'), 5000, 'resumed notice');
+    expect(update.deadline! - late.reply.deadline!).toBeLessThan(2000); // its clock never ran while paused
+    await waitFor(async () => (await late.save()).ok, 5000, 'answers accepted after the resume');
+    const [sitting] = await env.sql.unsafe<{ paused_at: Date | null }[]>('SELECT paused_at FROM sittings WHERE id = $1', [env.seeded.sittingId]);
+    expect(sitting!.paused_at).toBeNull();
+  });
 });

@@ -111,7 +111,7 @@ export class ProctorActions {
         return this.timing(job, 'extend', action.seconds);
       case 'pause':
       case 'resume':
-        return this.timing(job, action.kind);
+        return this.pauseOrResume(job, action.kind);
       case 'lock':
       case 'unlock':
         return this.eachAttempt(job, async (row) => {
@@ -138,6 +138,16 @@ export class ProctorActions {
           { targets: job.targets, alertIds: action.alertIds, actor: job.actor, text: (verb) => this.text(job, verb) },
         );
     }
+  }
+
+  /**
+   * An incident pause of the whole sitting is also stamped on the sitting, before the attempts are
+   * paused, so that a candidate starting meanwhile starts paused; a resume clears it first, so that
+   * none starts paused after the attempts were resumed.
+   */
+  private async pauseOrResume(job: AnyJob, step: 'pause' | 'resume'): Promise<Performed> {
+    if (job.targets.kind === 'sitting') await runQuery(this.deps.sql, 'set-sitting-paused', [job.targets.sittingId, step === 'pause']);
+    return this.timing(job, step);
   }
 
   /** extend / pause / resume of every targeted attempt that is open. */

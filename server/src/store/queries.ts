@@ -57,7 +57,8 @@ export type QueryName =
   | 'attempt-progress'
   | 'sweep-alerts'
   | 'roster-snapshot'
-  | 'sitting-summary';
+  | 'sitting-summary'
+  | 'set-sitting-paused';
 
 /** Runs a named statement as a prepared statement with positional parameters. */
 export function runQuery<Row extends object = Record<string, unknown>>(

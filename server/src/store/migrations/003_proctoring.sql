@@ -54,6 +54,9 @@ CREATE TABLE alerts (
 CREATE UNIQUE INDEX alerts_one_open_idx ON alerts (attempt_id, kind) WHERE closed_at IS NULL;
 CREATE INDEX alerts_open_by_sitting_idx ON alerts (sitting_id) WHERE closed_at IS NULL;
 
+-- An incident pause of a whole sitting: while set, attempts that start are paused from their start.
+ALTER TABLE sittings ADD COLUMN paused_at timestamptz;
+
 -- Sitting-wide actions (incident pause, messages to a center) have no single attempt.
 ALTER TABLE audit_log ADD COLUMN sitting_id text;
 CREATE INDEX audit_log_sitting_idx ON audit_log (sitting_id, at);

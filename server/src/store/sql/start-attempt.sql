@@ -1,11 +1,13 @@
 -- start-attempt: creates the attempt on its first join: in the lobby (no clock yet), or in progress
--- with its clock started at $5 (the gateway's now, or the sitting's start signal).
+-- with its clock started at $5 (the gateway's now, or the sitting's start signal). During an incident
+-- pause of the sitting it starts paused (the resume of the sitting resumes it with the others).
 -- in:  $1 sitting_id text, $2 candidate_id text, $3 actor text (for the audit log),
 --      $4 status text ('lobby' | 'in_progress'), $5 started_at timestamptz (NULL in the lobby)
 -- out: the new attempt's id, or zero rows when another join created it first (then re-read the context)
 WITH created AS (
-  INSERT INTO attempts (sitting_id, candidate_id, status, started_at, deadline_at, last_joined_at)
+  INSERT INTO attempts (sitting_id, candidate_id, status, started_at, paused_at, deadline_at, last_joined_at)
   SELECT s.id, c.id, $4, $5,
+         CASE WHEN $5::timestamptz IS NOT NULL AND s.paused_at IS NOT NULL THEN $5::timestamptz END,
          CASE WHEN $5::timestamptz IS NULL THEN NULL
               ELSE attempt_deadline($5, s.duration_s, s.closes_at, c.extra_time_s, c.extra_time_multiplier, 0, 0) END,
          now()
