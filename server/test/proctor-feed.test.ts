@@ -117,8 +117,10 @@ describe('proctor namespace', () => {
     const row = await waitFor(async () => {
       const later = await watchAs({ role: 'proctor', centers: [center] });
       const found = later.snapshot.rows.find((r) => r.candidateId === candidateId)!;
-      return found.online ? undefined : found;
-    }, 5000, 'snapshot with the disconnect');
+      // and the recent feed of its centers, newest first, so a reloaded dashboard is not blank
+      const history = later.snapshot.feed.filter((l) => l.candidateId === candidateId).map((l) => l.kind);
+      return found.online || !history.includes('saved') || history[0] !== 'disconnected' ? undefined : found;
+    }, 5000, 'snapshot with the disconnect and the feed history');
     expect(row).toMatchObject({ online: false, answered: 1, currentQuestion: question.id, status: 'in_progress' });
     expect(row.alerts.map((a) => a.kind)).toContain('focus_lost');
   });

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
 import { ProctorFeed, type ProctorBroadcaster } from '../proctor/feed.js';
 import { ScopeDirectory } from '../proctor/scope-directory.js';
+import { FeedHistory } from '../proctor/feed-history.js';
 
 /** Messages between server processes (never seen by clients), carried by the Socket.IO adapter channel. */
 export const INTERNAL_EVENTS = {
@@ -43,12 +44,15 @@ export class AttemptNotifier {
   /** batched roster patches and feed lines for proctors */
   readonly feed: ProctorFeed;
   readonly scopes: ScopeDirectory;
+  /** each center's recent feed lines, for proctors' snapshots */
+  readonly feedHistory: FeedHistory;
 
   constructor(publisher: Redis, config: Pick<Config, 'REDIS_PREFIX' | 'PROCTOR_FEED_INTERVAL_MS'>, sql: Sql, logger: Logger) {
     const emitter = new Emitter(publisher, { key: adapterKey(config) });
     this.candidates = emitter.of(NAMESPACES.candidate);
     this.scopes = new ScopeDirectory(sql);
-    this.feed = new ProctorFeed(emitter.of(NAMESPACES.proctor) as unknown as ProctorBroadcaster, this.scopes, logger, config.PROCTOR_FEED_INTERVAL_MS);
+    this.feedHistory = new FeedHistory(publisher, config.REDIS_PREFIX);
+    this.feed = new ProctorFeed(emitter.of(NAMESPACES.proctor) as unknown as ProctorBroadcaster, this.scopes, logger, config.PROCTOR_FEED_INTERVAL_MS, this.feedHistory);
   }
 
   attemptChanged(update: AttemptUpdated, inputs: DeadlineInputs | null = null): void {

@@ -86,6 +86,7 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
       const receivedAt = Date.now(); // the server's clock decides; the client's is never asked
       const attempt = checkAnswerAllowed(socket.data.attempt, request, receivedAt);
       await deps.batcher.submit({ a: attempt.attemptId, q: request.questionId, s: request.seq, v: request.value, r: receivedAt });
+      presence.answered(attempt, request.questionId, request.value !== null);
       return { status: 'queued' as const, questionId: request.questionId, seq: request.seq, receivedAt };
     });
 

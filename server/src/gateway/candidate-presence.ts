@@ -38,6 +38,7 @@ export function candidatePresence(deps: PresenceDeps) {
           deadline: joined.inputs ? deadlineAt(joined.inputs, now) : null,
           paused: joined.inputs?.pausedAt != null,
           locked: joined.locked,
+          answered: joined.answered.size,
         },
         at: now,
       }, joined.scope);
@@ -64,6 +65,14 @@ export function candidatePresence(deps: PresenceDeps) {
       const alert = ALERT_OF_ACTIVITY[report.kind];
       if (alert) void deps.alerts.open(attempt.attemptId, attempt.scope, alert);
       return { recorded: true };
+    },
+
+    /** an answer was accepted: the answered count proctors see (saves are batched per tick by the feed) */
+    answered(attempt: JoinedAttempt, questionId: string, hasValue: boolean): void {
+      const before = attempt.answered.size;
+      if (hasValue) attempt.answered.add(questionId);
+      else attempt.answered.delete(questionId);
+      if (attempt.answered.size !== before) deps.feed.record(attempt.attemptId, { patch: { answered: attempt.answered.size } }, attempt.scope);
     },
 
     left(socket: CandidateSocket): void {

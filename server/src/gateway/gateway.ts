@@ -106,6 +106,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     tokens,
     contents: attempts.contents,
     actions: new ProctorActions({ sql, services: attempts, logger }),
+    feedHistory: attempts.notifier.feedHistory,
     logger,
     acceptingConnections,
   });

@@ -20,6 +20,8 @@ export interface JoinedAttempt {
   scope: AttemptScope;
   /** the sitting's window opening: the planned start shown in the lobby */
   scheduledStart: number;
+  /** questions with a (non-empty) answer accepted so far: proctors see the count move with each save */
+  answered: Set<string>;
   graceMs: number;
   content: ExamContent;
   /** the deadline's parts; null in the lobby and once final */
@@ -111,6 +113,7 @@ export async function joinAttempt(
     locked: context.locked_at !== null,
     scope: { sittingId: context.sitting_id, candidateId: claims.candidateId, centerId: context.center_id, districtId: context.district_id },
     scheduledStart: context.opens_at.getTime(),
+    answered: new Set(answerRows.filter((r) => r.value !== null).map((r) => r.question_id)),
     graceMs: context.grace_s * 1000,
     content,
     inputs: status === 'lobby' ? null : inputs,

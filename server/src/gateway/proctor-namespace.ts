@@ -15,6 +15,7 @@ import type { ExamContentCache } from '../exam/content.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
 import type { ProctorActions } from '../proctor/actions.js';
+import type { FeedHistory } from '../proctor/feed-history.js';
 import { proctorRooms } from '../proctor/rooms.js';
 import { loadRosterSnapshot } from '../proctor/snapshot.js';
 import { ackedHandlers, connectError, parse, toProtocolError } from './handlers.js';
@@ -30,6 +31,7 @@ export interface ProctorDeps {
   tokens: TokenService;
   contents: ExamContentCache;
   actions: ProctorActions;
+  feedHistory?: FeedHistory;
   logger: Logger;
   acceptingConnections: () => boolean;
 }
@@ -68,7 +70,7 @@ export function setUpProctorNamespace(nsp: ProctorNamespace, deps: ProctorDeps):
       if (request.protocolVersion !== PROTOCOL_VERSION) throw new ExamhallError('PROTOCOL_VERSION_UNSUPPORTED', `server speaks ${PROTOCOL_VERSION}`);
       // join first: a change made while the snapshot is read arrives as a delta, never falls in between
       await socket.join(roomsOf(identity));
-      return loadRosterSnapshot(deps.sql, identity, deps.contents);
+      return loadRosterSnapshot(deps.sql, identity, deps.contents, deps.feedHistory);
     });
 
     handle(EVENTS.proctorAction, async (payload) => {

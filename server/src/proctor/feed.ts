@@ -2,6 +2,7 @@ import { EVENTS, type FeedEntry, type FeedKind, type ProctorDelta, type RosterPa
 import type { Logger } from '../observability/logger.js';
 import { proctorRooms, type AttemptScope } from './rooms.js';
 import type { ScopeDirectory } from './scope-directory.js';
+import type { FeedHistory } from './feed-history.js';
 
 /** One change about one attempt: fields of its roster row, and/or a line for the live feed. */
 export interface FeedRecord {
@@ -41,6 +42,8 @@ export class ProctorFeed {
     private readonly directory: ScopeDirectory,
     private readonly logger: Logger,
     intervalMs = 250,
+    /** where each center's recent lines are kept for snapshots */
+    private readonly history?: FeedHistory,
   ) {
     this.timer = setInterval(() => void this.flush(), intervalMs);
     this.timer.unref();
@@ -101,6 +104,7 @@ export class ProctorFeed {
         proctorRooms.sitting(scope.sittingId),
       ];
       this.broadcaster.to(rooms).emit(EVENTS.proctorDelta, delta);
+      this.history?.append(scope.sittingId, scope.centerId, delta.feed);
     }
   }
 }

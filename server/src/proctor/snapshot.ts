@@ -4,6 +4,7 @@ import type { ExamContentCache } from '../exam/content.js';
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
 import { loadOpenAlerts } from './alerts-store.js';
+import type { FeedHistory } from './feed-history.js';
 
 interface SnapshotRow {
   candidate_id: string;
@@ -31,7 +32,7 @@ interface SnapshotRow {
 const SNAPSHOT_OVERLAP_MS = 1000;
 
 /** The roster of a proctor's scope, as of now: one query for the rows, one for open alerts. */
-export async function loadRosterSnapshot(sql: Sql, identity: ProctorIdentity, contents: ExamContentCache): Promise<RosterSnapshot> {
+export async function loadRosterSnapshot(sql: Sql, identity: ProctorIdentity, contents: ExamContentCache, history?: FeedHistory): Promise<RosterSnapshot> {
   const { scope } = identity;
   const takenAt = Date.now() - SNAPSHOT_OVERLAP_MS;
   const [sitting] = await runQuery<{ title: string; exam_id: string; exam_version: number }>(sql, 'sitting-summary', [scope.sittingId]);
@@ -41,7 +42,8 @@ export async function loadRosterSnapshot(sql: Sql, identity: ProctorIdentity, co
     runQuery<SnapshotRow>(sql, 'roster-snapshot', [scope.sittingId, scope.role === 'admin', scope.districts, scope.centers]),
   ]);
   const attemptIds = rows.flatMap((r) => (r.attempt_id ? [r.attempt_id] : []));
-  const alerts = await loadOpenAlerts(sql, attemptIds);
+  const centers = [...new Set(rows.map((r) => r.center_id))];
+  const [alerts, feed] = await Promise.all([loadOpenAlerts(sql, attemptIds), history?.recent(scope.sittingId, centers) ?? []]);
   const now = Date.now();
   const questionCount = content.byId.size;
   return {
@@ -68,6 +70,6 @@ export async function loadRosterSnapshot(sql: Sql, identity: ProctorIdentity, co
       locked: r.locked_at !== null,
       alerts: r.attempt_id ? alerts.get(r.attempt_id) ?? [] : [],
     })),
-    feed: [],
+    feed,
   };
 }

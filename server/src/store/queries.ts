@@ -54,7 +54,6 @@ export type QueryName =
   | 'record-activity'
   | 'open-alert'
   | 'close-alerts'
-  | 'attempt-progress'
   | 'sweep-alerts'
   | 'roster-snapshot'
   | 'sitting-summary'

@@ -39,7 +39,7 @@ export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob
       const changedFinal = await flushAnswers(sql, gatewayId, items);
       await deps.finalizer.rescore(changedFinal);
       notifyCommitted(deps.notifier, items);
-      await deps.proctor?.committed([...new Set(items.map((i) => i.a))], Date.now());
+      deps.proctor?.committed(items, Date.now());
       logger.debug({ job: job.id, answers: items.length, rescored: changedFinal.length, ms: Math.round(performance.now() - started) }, 'batch committed');
     },
     {

@@ -6,21 +6,11 @@ import { runQuery } from '../store/queries.js';
 import type { AttemptNotifier } from '../attempts/notifier.js';
 import { AlertRecorder } from '../proctor/alerts.js';
 
-interface ProgressRow {
-  attempt_id: string;
-  sitting_id: string;
-  candidate_id: string;
-  center_id: string;
-  district_id: string;
-  answered: number;
-  last_save_at: Date | null;
-  idle_closed: boolean;
-}
-
 /**
- * The workers' part of the proctor feed: after each committed batch, every attempt's answered count
- * and last save (and the end of its idle alert); and a periodic sweep that opens 'disconnected' and
- * 'idle' alerts, which need a clock rather than an event.
+ * The workers' part of the proctor feed: after each committed batch, each attempt's last save and a
+ * 'saved' line (no query: where the candidate sits is cached by attempt id; the answered count comes
+ * from the gateway that accepted the answers); and a periodic sweep that opens 'disconnected' and
+ * 'idle' alerts, which need a clock rather than an event, and closes idle alerts after a save.
  */
 export function startProctorWork(deps: { config: Config; sql: Sql; notifier: AttemptNotifier; logger: Logger }) {
   const { config, sql, notifier, logger } = deps;
@@ -31,10 +21,13 @@ export function startProctorWork(deps: { config: Config; sql: Sql; notifier: Att
     if (sweeping) return;
     sweeping = true;
     try {
-      const opened = await runQuery<{ attempt_id: string; kind: AlertKind }>(sql, 'sweep-alerts', [config.ALERT_DISCONNECTED_S, config.ALERT_IDLE_S]);
-      const byKind = new Map<AlertKind, string[]>();
-      for (const row of opened) byKind.set(row.kind, [...(byKind.get(row.kind) ?? []), row.attempt_id]);
-      for (const [kind, ids] of byKind) await alerts.publish(ids, undefined, kind);
+      const changed = await runQuery<{ attempt_id: string; kind: AlertKind; opened: boolean }>(sql, 'sweep-alerts', [config.ALERT_DISCONNECTED_S, config.ALERT_IDLE_S]);
+      const byKind = new Map<AlertKind | 'closed', string[]>();
+      for (const row of changed) {
+        const key = row.opened ? row.kind : 'closed';
+        byKind.set(key, [...(byKind.get(key) ?? []), row.attempt_id]);
+      }
+      for (const [kind, ids] of byKind) await alerts.publish(ids, undefined, kind === 'closed' ? undefined : kind);
     } catch (err) {
       logger.warn({ err: (err as Error).message }, 'alert sweep failed');
     } finally {
@@ -46,22 +39,12 @@ export function startProctorWork(deps: { config: Config; sql: Sql; notifier: Att
 
   return {
     /** after a batch is in Postgres (commit time `at`): tell proctors; never fails the batch */
-    async committed(attemptIds: string[], at: number): Promise<void> {
-      try {
-        const rows = await runQuery<ProgressRow>(sql, 'attempt-progress', [attemptIds]);
-        for (const r of rows) {
-          const scope = { sittingId: r.sitting_id, candidateId: r.candidate_id, centerId: r.center_id, districtId: r.district_id };
-          notifier.scopes.remember(r.attempt_id, scope);
-          notifier.feed.record(r.attempt_id, {
-            patch: { answered: r.answered, lastSaveAt: r.last_save_at?.getTime() ?? at },
-            line: { kind: 'saved', text: `${r.answered} answered` },
-            at,
-          }, scope);
-        }
-        const idleEnded = rows.filter((r) => r.idle_closed).map((r) => r.attempt_id);
-        if (idleEnded.length) await alerts.publish(idleEnded);
-      } catch (err) {
-        logger.warn({ err: (err as Error).message }, 'proctor progress not sent');
+    /** after a batch is in Postgres (commit time `at`): tell proctors, batched by the feed */
+    committed(items: readonly { a: string }[], at: number): void {
+      const saves = new Map<string, number>();
+      for (const item of items) saves.set(item.a, (saves.get(item.a) ?? 0) + 1);
+      for (const [attemptId, n] of saves) {
+        notifier.feed.record(attemptId, { patch: { lastSaveAt: at }, line: { kind: 'saved', text: n === 1 ? 'saved an answer' : `saved ${n} answers` }, at });
       }
     },
     close: async () => clearInterval(timer),

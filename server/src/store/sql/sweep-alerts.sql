@@ -1,7 +1,9 @@
 -- sweep-alerts: opens 'disconnected' alerts (offline longer than $1 s) and 'idle' alerts (no answer
--- committed for $2 s, or none since the start) for attempts in progress, each at most once while open.
+-- committed for $2 s, or none since the start) for attempts in progress, each at most once while
+-- open; closes idle alerts whose attempt has saved since (done here rather than per committed
+-- batch, which would cost a statement per batch on the answer path).
 -- in:  $1 disconnected_s integer, $2 idle_s integer
--- out: attempt_id and kind of each alert opened
+-- out: attempt_id, kind and opened (false: closed) of each alert that changed
 WITH disconnected AS (
   INSERT INTO alerts (attempt_id, sitting_id, kind, detail)
   SELECT p.attempt_id, a.sitting_id, 'disconnected', 'offline since ' || to_char(p.changed_at AT TIME ZONE 'UTC', 'HH24:MI:SS') || ' UTC'
@@ -21,7 +23,15 @@ idle AS (
     AND NOT EXISTS (SELECT 1 FROM answers x WHERE x.attempt_id = a.id AND x.committed_at > now() - make_interval(secs => $2))
   ON CONFLICT (attempt_id, kind) WHERE closed_at IS NULL DO NOTHING
   RETURNING attempt_id
+),
+active_again AS (
+  UPDATE alerts o SET closed_at = now(), closed_by = 'system'
+  WHERE o.kind = 'idle' AND o.closed_at IS NULL
+    AND EXISTS (SELECT 1 FROM answers x WHERE x.attempt_id = o.attempt_id AND x.committed_at > o.last_at)
+  RETURNING o.attempt_id
 )
-SELECT attempt_id, 'disconnected' AS kind FROM disconnected
+SELECT attempt_id, 'disconnected' AS kind, true AS opened FROM disconnected
 UNION ALL
-SELECT attempt_id, 'idle' AS kind FROM idle
+SELECT attempt_id, 'idle' AS kind, true AS opened FROM idle
+UNION ALL
+SELECT attempt_id, 'idle' AS kind, false AS opened FROM active_again
