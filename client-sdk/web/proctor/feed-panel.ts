@@ -41,12 +41,8 @@ export class FeedPanel {
       { class: `feed-line kind-${line.kind}`, 'data-testid': 'feed-line', 'data-kind': line.kind, 'data-candidate-id': line.candidateId },
       el('time', { text: formatClock(line.at) }),
       el('span', { class: 'kind', text: line.kind.replace('_', ' ') }),
-      el('span', { class: 'who', text: whoText(line.candidateId, this.nameOf(line.candidateId)) }),
+      el('span', { class: 'who', text: this.nameOf(line.candidateId) ?? line.candidateId, title: line.candidateId }),
       el('span', { class: 'text', text: line.text }),
     );
   }
-}
-
-function whoText(candidateId: string, name: string | undefined): string {
-  return name ? `${name} (${candidateId})` : candidateId;
 }
