@@ -170,6 +170,27 @@ describe('ProctorClient: malformed frames', () => {
   });
 });
 
+describe('ProctorClient: lost deltas', () => {
+  it('re-watches when a delta of a (source, center) is missing, and not for other sources or centers', async () => {
+    const peer = await h.peer();
+    const proctor = await h.watching(peer);
+    const at = () => peer.serverNow() + 1;
+    peer.send(peer.delta('c1', [{ candidateId: candidateId(1), at: at(), answered: 2 }]));
+    peer.send(peer.delta('c2', [{ candidateId: candidateId(2), at: at(), answered: 2 }]));
+    peer.send({ ...peer.delta('c1', []), source: 'another-process', seq: 40 }); // first seen from that source: fine
+    await eventually(() => expect(proctor.row(candidateId(2))!.answered).toBe(2));
+    expect(peer.watches).toBe(1);
+    peer.delta('c1', []); // made, never delivered: seq 3 of c1 is lost
+    peer.send(peer.delta('c1', [{ candidateId: candidateId(1), at: at(), answered: 4 }]));
+    await eventually(() => expect(peer.watches).toBe(2));
+    await eventually(() => expect(proctor.state).toBe('live'));
+    // after the new snapshot, counting starts over from whatever comes first
+    peer.send(peer.delta('c1', [{ candidateId: candidateId(1), at: at(), answered: 5 }]));
+    await eventually(() => expect(proctor.row(candidateId(1))!.answered).toBe(5));
+    expect(peer.watches).toBe(2);
+  });
+});
+
 describe('ProctorClient: feed', () => {
   it('shows a feed line delivered twice once, and measures it once', async () => {
     const peer = await h.peer();

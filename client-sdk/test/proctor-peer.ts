@@ -86,8 +86,13 @@ export class ProctorPeer {
     return { scope: this.scope, sittingTitle: this.sittingTitle, takenAt: now, serverTime: now, rows: this.rows, feed: this.feed };
   }
 
+  private readonly seqs = new Map<string, number>();
+
+  /** The next delta for this center from this peer (`seq` counts per center, like the server's). */
   delta(centerId: string, patches: ProctorDelta['patches'], feed: FeedEntry[] = []): ProctorDelta {
-    return { sittingId: this.scope.sittingId, centerId, sentAt: this.serverNow(), patches, feed };
+    const seq = (this.seqs.get(centerId) ?? 0) + 1;
+    this.seqs.set(centerId, seq);
+    return { sittingId: this.scope.sittingId, centerId, sentAt: this.serverNow(), source: 'peer', seq, patches, feed };
   }
 
   /** Sends a frame (a delta by default) to every proctor socket. */

@@ -39,6 +39,8 @@ export class WatchLoop {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private hadSnapshot = false;
   private readonly waiters = new Set<SnapshotWaiter>();
+  private readonly sequence = new DeltaSequence();
+  private gaps = 0;
 
   constructor(
     private readonly backoff: BackoffPolicy,
@@ -83,7 +85,10 @@ export class WatchLoop {
   }
 
   delta(delta: ProctorDelta): void {
-    if (this.phase === 'live') return this.hooks.deltas([delta]);
+    if (this.phase === 'live') {
+      if (!this.sequence.accept(delta)) return this.resync();
+      return this.hooks.deltas([delta]);
+    }
     if (this.phase !== 'syncing') return;
     this.buffered.push(delta);
     if (this.buffered.length > MAX_BUFFERED_DELTAS) this.buffered.splice(0, this.buffered.length - MAX_BUFFERED_DELTAS);
@@ -127,11 +132,40 @@ export class WatchLoop {
     this.phase = 'live';
     const held = this.buffered;
     this.buffered = [];
+    this.sequence.reset();
     this.hooks.snapshot(ack.data, sentAt, this.hooks.now());
-    if (held.length > 0) this.hooks.deltas(held);
+    if (held.length > 0) {
+      if (!held.every((delta) => this.sequence.accept(delta))) {
+        this.resolveWaiters(ack.data);
+        return this.resync();
+      }
+      this.hooks.deltas(held);
+    }
+    this.resolveWaiters(ack.data);
+  }
+
+  private resolveWaiters(snapshot: RosterSnapshot): void {
     const waiters = [...this.waiters];
     this.waiters.clear();
-    for (const waiter of waiters) waiter.resolve(ack.data);
+    for (const waiter of waiters) waiter.resolve(snapshot);
+  }
+
+  /**
+   * A delta went missing (Redis pub/sub drops messages while a subscriber reconnects): the rows may
+   * be wrong until they change again, so take a fresh snapshot, holding deltas meanwhile.
+   */
+  private resync(): void {
+    this.gaps++;
+    this.forgetRequest();
+    this.phase = 'syncing';
+    this.buffered = [];
+    this.clearTimer();
+    void this.run();
+  }
+
+  /** deltas found missing so far (each caused a re-watch) */
+  get gapsSeen(): number {
+    return this.gaps;
   }
 
   /** a reply to the request under way, if any, will change nothing */
@@ -162,5 +196,22 @@ export class WatchLoop {
     const waiters = [...this.waiters];
     this.waiters.clear();
     for (const waiter of waiters) waiter.reject(error);
+  }
+}
+
+/** The last `seq` seen per (source, center) since the snapshot; the first one of each is taken as it comes. */
+class DeltaSequence {
+  private last = new Map<string, number>();
+
+  reset(): void {
+    this.last = new Map();
+  }
+
+  /** false when deltas between the last one seen and this one are missing */
+  accept(delta: ProctorDelta): boolean {
+    const key = `${delta.source}\u0000${delta.centerId}`;
+    const previous = this.last.get(key);
+    this.last.set(key, Math.max(previous ?? 0, delta.seq));
+    return previous === undefined || delta.seq <= previous + 1;
   }
 }

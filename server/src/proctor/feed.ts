@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EVENTS, type FeedEntry, type FeedKind, type ProctorDelta, type RosterPatch } from '@examhall/shared';
 import type { Logger } from '../observability/logger.js';
 import { proctorRooms, type AttemptScope } from './rooms.js';
@@ -36,6 +37,10 @@ export class ProctorFeed {
   private pending = new Map<string, Pending>();
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | null = null;
+  /** this process, as deltas name it; a restarted process is a new source */
+  private readonly source = randomUUID().slice(0, 13);
+  /** deltas sent per center, for the proctors' gap check */
+  private readonly seqs = new Map<string, number>();
 
   constructor(
     private readonly broadcaster: ProctorBroadcaster,
@@ -88,7 +93,9 @@ export class ProctorFeed {
       const key = `${scope.sittingId}\u0000${scope.centerId}`;
       let group = byCenter.get(key);
       if (!group) {
-        group = { scope, delta: { sittingId: scope.sittingId, centerId: scope.centerId, sentAt, patches: [], feed: [] } };
+        const seq = (this.seqs.get(key) ?? 0) + 1;
+        this.seqs.set(key, seq);
+        group = { scope, delta: { sittingId: scope.sittingId, centerId: scope.centerId, sentAt, source: this.source, seq, patches: [], feed: [] } };
         byCenter.set(key, group);
       }
       if (pending.patch) group.delta.patches.push({ ...pending.patch, candidateId: scope.candidateId, at: pending.at });

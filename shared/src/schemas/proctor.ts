@@ -67,6 +67,12 @@ export const ProctorDelta = z.object({
   centerId: ExternalId,
   /** server time the batch was sent; also the freshness mark against a snapshot's takenAt */
   sentAt: EpochMs,
+  /**
+   * The sending process (each gateway and worker sends deltas) and its count of deltas for this
+   * center: a proctor who sees `seq` skip for a (source, center) lost a delta and re-watches.
+   */
+  source: z.string().min(1).max(64),
+  seq: z.number().int().positive(),
   patches: z.array(RosterPatch.extend({ at: EpochMs })),
   feed: z.array(FeedEntry),
 });
