@@ -1,38 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { EVENTS, PROTOCOL_VERSION, type ProctorDelta, type RosterPatch, type RosterSnapshot, type FeedEntry } from '@examhall/shared';
-import { createTestEnv, waitFor, type TestEnv } from './helpers/env.js';
-import { proctorTokenFor, startTestNode, tokenFor } from './helpers/node.js';
+import { waitFor, type TestEnv } from './helpers/env.js';
+import { startTwoGateways } from './helpers/two-gateways.js';
+import { proctorTokenFor, tokenFor, type startTestNode } from './helpers/node.js';
+
+type TestNode = Awaited<ReturnType<typeof startTestNode>>;
 import { connectRefusal, connected, rawConnect, rawEmit, rawJoin, rawProctor } from './helpers/raw-client.js';
 
 /**
  * The proctor feed end to end: real gateways (two, so deltas must cross the Redis adapter), a real
  * worker, Postgres and Redis. The proctor watches on gateway A; candidates connect to gateway B.
  */
+let stack: Awaited<ReturnType<typeof startTwoGateways>>;
 let env: TestEnv;
-let nodeA: Awaited<ReturnType<typeof startTestNode>>;
-let nodeB: Awaited<ReturnType<typeof startTestNode>>;
-const sockets: Socket[] = [];
+let nodeA: TestNode;
+let nodeB: TestNode;
 let centerOf: Map<string, string>;
+const track = <T extends Socket>(s: T): T => stack.track(s);
 
 beforeAll(async () => {
-  env = await createTestEnv({ ALERT_DISCONNECTED_S: 1, ALERT_SWEEP_MS: 200, PROCTOR_FEED_INTERVAL_MS: 100 });
-  nodeA = await startTestNode(env.config, 'all');
-  nodeB = await startTestNode(env.config, 'gateway', { GATEWAY_ID: `${env.config.GATEWAY_ID}-b` });
-  const rows = await env.sql.unsafe<{ id: string; center_id: string }[]>('SELECT id, center_id FROM candidates');
-  centerOf = new Map(rows.map((r) => [r.id, r.center_id]));
+  stack = await startTwoGateways({ ALERT_DISCONNECTED_S: 1, ALERT_SWEEP_MS: 200, PROCTOR_FEED_INTERVAL_MS: 100 });
+  ({ env, nodeA, nodeB, centerOf } = stack);
 });
 afterAll(async () => {
-  for (const s of sockets) s.disconnect();
-  await nodeB?.close();
-  await nodeA?.close();
-  await env?.cleanup();
+  await stack?.close();
 });
 
-function track<T extends Socket>(s: T): T {
-  sockets.push(s);
-  return s;
-}
 
 async function watchAs(scope: { role: 'proctor' | 'admin'; centers?: string[]; districts?: string[] }, port = nodeA.port) {
   const token = await proctorTokenFor(env.config, 'p-test', { sittingId: env.seeded.sittingId, role: scope.role, centers: scope.centers ?? [], districts: scope.districts ?? [] });

@@ -1,38 +1,36 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'socket.io-client';
 import { EVENTS, PROTOCOL_VERSION, type ActionReply, type AttemptUpdated, type JoinReply, type ProctorAction, type ProctorMessage } from '@examhall/shared';
-import { createTestEnv, waitFor, type TestEnv } from './helpers/env.js';
-import { proctorTokenFor, startTestNode, tokenFor } from './helpers/node.js';
+import { waitFor, type TestEnv } from './helpers/env.js';
+import { startTwoGateways } from './helpers/two-gateways.js';
+import { proctorTokenFor, tokenFor, type startTestNode } from './helpers/node.js';
+
+type TestNode = Awaited<ReturnType<typeof startTestNode>>;
 import { connected, rawConnect, rawEmit, rawJoin, rawProctor } from './helpers/raw-client.js';
 
 /**
  * Proctor actions through the /proctor socket, seen by candidates' sockets on another gateway:
  * the action's effect on the gateway's in-memory checks is what these tests are about.
  */
+let stack: Awaited<ReturnType<typeof startTwoGateways>>;
 let env: TestEnv;
-let nodeA: Awaited<ReturnType<typeof startTestNode>>;
-let nodeB: Awaited<ReturnType<typeof startTestNode>>;
-const sockets: Socket[] = [];
+let nodeA: TestNode;
+let nodeB: TestNode;
 let centerOf: Map<string, string>;
+const track = <T extends Socket>(s: T): T => stack.track(s);
 
 beforeAll(async () => {
-  env = await createTestEnv({ PROCTOR_FEED_INTERVAL_MS: 100 });
-  nodeA = await startTestNode(env.config, 'all');
-  nodeB = await startTestNode(env.config, 'gateway', { GATEWAY_ID: `${env.config.GATEWAY_ID}-b` });
-  const rows = await env.sql.unsafe<{ id: string; center_id: string }[]>('SELECT id, center_id FROM candidates');
-  centerOf = new Map(rows.map((r) => [r.id, r.center_id]));
+  stack = await startTwoGateways({ PROCTOR_FEED_INTERVAL_MS: 100 });
+  ({ env, nodeA, nodeB, centerOf } = stack);
 });
 afterAll(async () => {
-  for (const s of sockets) s.disconnect();
-  await nodeB?.close();
-  await nodeA?.close();
-  await env?.cleanup();
+  await stack?.close();
 });
 
 async function proctorFor(candidateId: string) {
   const token = await proctorTokenFor(env.config, 'p-center', { sittingId: env.seeded.sittingId, role: 'proctor', centers: [centerOf.get(candidateId)!], districts: [] });
   const socket = rawProctor(nodeA.port, token);
-  sockets.push(socket);
+  track(socket);
   await connected(socket);
   const watched = await rawEmit(socket, EVENTS.proctorWatch, { protocolVersion: PROTOCOL_VERSION });
   expect(watched.ok).toBe(true);
@@ -48,7 +46,7 @@ async function proctorFor(candidateId: string) {
 
 async function candidate(candidateId: string) {
   const socket = rawConnect(nodeB.port, await tokenFor(env.config, candidateId, env.seeded.sittingId));
-  sockets.push(socket);
+  track(socket);
   const updates: AttemptUpdated[] = [];
   const messages: ProctorMessage[] = [];
   socket.on(EVENTS.attemptUpdated, (u: AttemptUpdated) => updates.push(u));
@@ -125,7 +123,7 @@ describe('proctor actions over the socket', () => {
   it('an incident pause of the sitting also holds candidates who start during it, until the resume', async () => {
     const token = await proctorTokenFor(env.config, 'admin-1', { sittingId: env.seeded.sittingId, role: 'admin', centers: [], districts: [] });
     const admin = rawProctor(nodeA.port, token);
-    sockets.push(admin);
+    track(admin);
     await connected(admin);
     const paused = await rawEmit<ActionReply>(admin, EVENTS.proctorAction, { kind: 'pause', target: { sitting: true }, reason: 'fire alarm' });
     expect(paused.ok).toBe(true);
