@@ -8,6 +8,7 @@ import { startSitting } from './attempts/start-signal.js';
 import { migrate } from './store/migrate.js';
 import { DEFAULT_SEED, seedDemo } from './exam/seed.js';
 import { TokenService } from './auth/tokens.js';
+import { issueAccessCodes } from './auth/access-codes.js';
 import { startNode, type Role } from './app.js';
 
 const USAGE = `examhall <command> [options]
@@ -26,6 +27,9 @@ Commands:
                           print a signed candidate token
   token --proctor ID [--sitting ID] (--center C1,C2 | --district D1 | --admin) [--ttl SECONDS]
                           print a signed proctor token for those centers / districts / the whole sitting
+  access-codes [--sitting ID] [--candidate C1,C2]
+                          issue new access codes (every enrolled candidate by default; replaces old ones)
+                          and print them once as CSV: candidate_id,access_code — only hashes are stored
   demo [--candidates N] [--start-mode on_join|signal]
                           migrate + seed + run role "all", printing how to connect
   start --sitting ID      the start signal of a sitting whose candidates wait in a lobby
@@ -76,6 +80,13 @@ async function main(argv: string[]): Promise<void> {
         await migrate(sql, config.DATABASE_SCHEMA);
         const seeded = await seedDemo(sql, { candidates: positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId, startMode: startModeOf(values['start-mode']) });
         process.stdout.write(`seeded sitting ${seeded.sittingId} with ${seeded.candidateIds.length} candidates\n`);
+      });
+    case 'access-codes':
+      return withDatabase(config, async (sql) => {
+        const wanted = (values.candidate ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+        const issued = await issueAccessCodes(sql, sittingId, wanted);
+        process.stdout.write(`candidate_id,access_code\n${issued.map((c) => `${c.candidateId},${c.accessCode}`).join('\n')}\n`);
+        process.stderr.write(`${issued.length} access code(s) issued for sitting ${sittingId}\n`);
       });
     case 'token': {
       const tokens = new TokenService(config);
@@ -178,9 +189,11 @@ function startModeOf(value: string | undefined): 'on_join' | 'signal' {
 
 async function runDemo(config: Config, candidates: number, sittingId: string, startMode: 'on_join' | 'signal'): Promise<void> {
   let firstCenter = '';
+  let codes: { candidateId: string; accessCode: string }[] = [];
   await withDatabase(config, async (sql) => {
     await migrate(sql, config.DATABASE_SCHEMA);
     await seedDemo(sql, { candidates, sittingId, startMode });
+    codes = await issueAccessCodes(sql, sittingId, ['cand-000004', 'cand-000005']);
     const [row] = await sql.unsafe<{ center_id: string }[]>('SELECT center_id FROM candidates WHERE id = $1', ['cand-000001']);
     firstCenter = row?.center_id ?? '';
   });
@@ -196,6 +209,8 @@ examhall demo is running: sitting "${sittingId}" with ${candidates} candidates (
 
   exam page, open in a browser (one tab per candidate):
 ${sample.map((t, i) => `    cand-00000${i + 1}: ${base}/exam/#token=${t}`).join('\n')}
+  or sign in with an access code at ${base}/exam/#sitting=${sittingId}
+${codes.map((c) => `    ${c.candidateId}  access code ${c.accessCode}`).join('\n')}
   proctor dashboard:
     center ${firstCenter}: ${base}/proctor/#token=${centerProctor}
     whole sitting (admin): ${base}/proctor/#token=${admin}

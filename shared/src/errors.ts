@@ -16,6 +16,8 @@ export const ERRORS = {
   AUTH_EXPIRED: { message: 'The token has expired', retryable: false },
   ORIGIN_NOT_ALLOWED: { message: 'This origin is not allowed to connect', retryable: false },
   GATEWAY_FULL: { message: 'This gateway is at its connection limit; retry later or elsewhere', retryable: true },
+  SIGN_IN_FAILED: { message: 'The candidate id or access code is not right for this sitting', retryable: false },
+  SIGN_IN_RATE_LIMITED: { message: 'Too many sign-in attempts; wait a few minutes and try again', retryable: true },
 
   // attempt and paper
   NOT_JOINED: { message: 'Join the exam before saving answers', retryable: true },

@@ -8,4 +8,5 @@ export * from './schemas/join.js';
 export * from './schemas/ack.js';
 export * from './schemas/lifecycle.js';
 export * from './schemas/proctor.js';
+export * from './schemas/sign-in.js';
 export * from './random-answer.js';

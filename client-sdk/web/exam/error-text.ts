@@ -8,6 +8,8 @@ const PLAIN: Partial<Record<ErrorCode, string>> = {
   AUTH_REQUIRED: 'Please sign in with your exam token.',
   AUTH_INVALID: 'This token is not valid. Check that you copied all of it, or ask your invigilator for a new one.',
   AUTH_EXPIRED: 'Your token has expired. Ask your invigilator for a new one.',
+  SIGN_IN_FAILED: 'This candidate ID and access code do not match. Check both, or ask your invigilator.',
+  SIGN_IN_RATE_LIMITED: 'Too many attempts. Wait a few minutes, then try again, or ask your invigilator.',
   ORIGIN_NOT_ALLOWED: 'This exam page may not connect to the exam server. Please tell your invigilator.',
   GATEWAY_FULL: 'The exam server is busy right now. This page keeps trying to connect.',
   PROTOCOL_VERSION_UNSUPPORTED: 'This exam page is out of date. Please reload the page.',

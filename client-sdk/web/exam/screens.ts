@@ -2,6 +2,8 @@ import type { ExamClient } from '@examhall/client-sdk';
 import type { FinalStatus } from '@examhall/client-sdk';
 import { clockTime, formatDuration, h, plural, replaceChildren } from './dom.js';
 import { looksLikeToken } from './session-token.js';
+import { signInWithAccessCode, sittingFromLink } from './access-code.js';
+import { describeFailure } from './error-text.js';
 
 /** The screens around the paper: sign-in, connecting, lobby, finished and "cannot continue". */
 
@@ -39,8 +41,54 @@ export function showSignIn(main: HTMLElement, problem: string | undefined, onTok
     }
     onToken(token);
   });
-  replaceChildren(main, form);
-  field.focus();
+  const codeForm = accessCodeForm(onToken);
+  replaceChildren(main, codeForm.form, form);
+  (codeForm.focus ?? field).focus();
+}
+
+/** Candidate id + access code → a token from the sign-in endpoint (the sitting comes from the link, or is typed). */
+function accessCodeForm(onToken: (token: string) => void): { form: HTMLFormElement; focus?: HTMLElement } {
+  const linked = sittingFromLink();
+  const input = (id: string, label: string, attrs: Record<string, string | boolean> = {}) => {
+    const field = h('input', { id, name: id, type: 'text', required: true, autocomplete: 'off', spellcheck: 'false', 'data-testid': `${id}-input`, ...attrs });
+    return { field, label: h('label', { for: id }, label) };
+  };
+  const sitting = input('sitting', 'Exam session');
+  const candidate = input('candidate', 'Candidate ID');
+  const code = input('access-code', 'Access code', { autocapitalize: 'characters' });
+  if (linked) sitting.field.value = linked;
+  const error = h('p', { class: 'form-error', role: 'alert', 'data-testid': 'access-error', hidden: true });
+  const submit = h('button', { type: 'submit', class: 'button-primary', 'data-testid': 'access-submit' }, 'Sign in');
+  const form = h(
+    'form',
+    { class: 'card signin', 'data-testid': 'access-form', novalidate: true },
+    h('h1', {}, 'Sign in with your access code'),
+    ...(linked ? [] : [sitting.label, sitting.field]),
+    candidate.label,
+    candidate.field,
+    code.label,
+    code.field,
+    h('p', { class: 'hint' }, 'Your invigilator gives you your candidate ID and a 10-character access code.'),
+    error,
+    submit,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const values = [sitting.field.value.trim(), candidate.field.value.trim(), code.field.value.trim()] as const;
+    if (values.some((v) => v === '')) {
+      error.hidden = false;
+      error.textContent = 'Fill in every field.';
+      return;
+    }
+    submit.disabled = true;
+    error.hidden = true;
+    signInWithAccessCode(...values).then(onToken, (failure: unknown) => {
+      submit.disabled = false;
+      error.hidden = false;
+      error.textContent = describeFailure(failure);
+    });
+  });
+  return { form, focus: linked ? candidate.field : undefined };
 }
 
 export function showConnecting(main: HTMLElement, text = 'Connecting to the exam server…'): void {

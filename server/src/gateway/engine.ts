@@ -5,6 +5,7 @@ import { Server, type ServerOptions } from 'socket.io';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import { encodingFor, resolveStatic, type StaticFile } from './static-site.js';
+import { handleJsonPost, mountJsonPost, type PostHandler } from './json-post.js';
 
 export type HttpHandler = () => Promise<{ status: number; body: unknown }>;
 
@@ -28,6 +29,7 @@ export async function bindEngine(
   routes: Record<string, HttpHandler>,
   logger: Logger,
   site: Map<string, StaticFile> = new Map(),
+  posts: Record<string, PostHandler> = {},
 ): Promise<BoundEngine> {
   let engineName = config.WS_ENGINE;
   if (engineName === 'uws' && !uwsIsNative()) {
@@ -35,12 +37,18 @@ export async function bindEngine(
     logger.warn('uWebSockets.js native binary did not load; falling back to the ws engine');
     engineName = 'ws';
   }
-  return engineName === 'uws' ? bindUws(config, options, routes, site) : bindWs(config, options, routes, site);
+  return engineName === 'uws' ? bindUws(config, options, routes, site, posts) : bindWs(config, options, routes, site, posts);
 }
 
 const STATIC_HEADERS = { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', vary: 'accept-encoding' };
 
-async function bindUws(config: Config, options: Partial<ServerOptions>, routes: Record<string, HttpHandler>, site: Map<string, StaticFile>): Promise<BoundEngine> {
+async function bindUws(
+  config: Config,
+  options: Partial<ServerOptions>,
+  routes: Record<string, HttpHandler>,
+  site: Map<string, StaticFile>,
+  posts: Record<string, PostHandler>,
+): Promise<BoundEngine> {
   const app = uWS.App();
   const io = new Server(options);
   io.attachApp(app);
@@ -56,6 +64,7 @@ async function bindUws(config: Config, options: Partial<ServerOptions>, routes: 
       });
     });
   }
+  for (const [path, handler] of Object.entries(posts)) mountJsonPost(app, path, handler);
   app.get('/*', (res, req) => {
     const found = resolveStatic(site, req.getUrl());
     if (!found) return void res.writeStatus('404').end();
@@ -85,11 +94,19 @@ async function bindUws(config: Config, options: Partial<ServerOptions>, routes: 
   };
 }
 
-async function bindWs(config: Config, options: Partial<ServerOptions>, routes: Record<string, HttpHandler>, site: Map<string, StaticFile>): Promise<BoundEngine> {
+async function bindWs(
+  config: Config,
+  options: Partial<ServerOptions>,
+  routes: Record<string, HttpHandler>,
+  site: Map<string, StaticFile>,
+  posts: Record<string, PostHandler>,
+): Promise<BoundEngine> {
   const server: HttpServer = createServer((req: IncomingMessage, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const handler = routes[path];
     // socket.io answers its own path before this listener runs; everything else is ours
+    const post = posts[path];
+    if (req.method === 'POST' && post) return handleJsonPost(req, res, post);
     if (req.method !== 'GET') return void res.writeHead(404).end();
     if (!handler) {
       const found = resolveStatic(site, path);

@@ -1,6 +1,6 @@
 import { createAdapter } from '@socket.io/redis-adapter';
 import { Redis } from 'ioredis';
-import { EVENTS, NAMESPACES } from '@examhall/shared';
+import { EVENTS, NAMESPACES, SIGN_IN_PATH } from '@examhall/shared';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
@@ -16,6 +16,8 @@ import { setUpProctorNamespace, type ProctorNamespace } from './proctor-namespac
 import { PresenceRecorder } from '../proctor/presence.js';
 import { AlertRecorder } from '../proctor/alerts.js';
 import { ProctorActions } from '../proctor/actions.js';
+import { AccessCodeSignIn } from '../auth/access-codes.js';
+import { signInRoute } from './sign-in-route.js';
 
 export interface GatewayHandle {
   port: number;
@@ -53,6 +55,8 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
   const allowedOrigins = new Set(config.ALLOWED_ORIGINS);
   const anyOrigin = allowedOrigins.has('*');
 
+  const tokens = new TokenService(config);
+  const signIn = new AccessCodeSignIn({ sql, redis: producer, tokens, prefix: config.REDIS_PREFIX, ttlS: config.TOKEN_TTL_S });
   const engine = await bindEngine(
     config,
     {
@@ -79,10 +83,10 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     },
     logger,
     loadStaticSite(config.WEB_DIST || undefined),
+    { [SIGN_IN_PATH]: signInRoute(signIn, logger) },
   );
   connectionCount = () => engine.io.engine.clientsCount;
 
-  const tokens = new TokenService(config);
   const feed = attempts.notifier.feed;
   const presence = new PresenceRecorder({ sql, feed, gatewayId: config.GATEWAY_ID, logger });
   const acceptingConnections = () => !draining && connectionCount() <= config.MAX_CONNECTIONS;

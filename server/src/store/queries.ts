@@ -57,7 +57,10 @@ export type QueryName =
   | 'sweep-alerts'
   | 'roster-snapshot'
   | 'sitting-summary'
-  | 'set-sitting-paused';
+  | 'set-sitting-paused'
+  | 'upsert-access-codes'
+  | 'find-access-code'
+  | 'sitting-candidate-ids';
 
 /** Runs a named statement as a prepared statement with positional parameters. */
 export function runQuery<Row extends object = Record<string, unknown>>(
