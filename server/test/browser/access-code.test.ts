@@ -15,7 +15,7 @@ beforeAll(async () => {
   env = await createTestEnv();
   node = await startTestNode(env.config);
   browser = await launchBrowser();
-  [{ accessCode: code }] = (await issueAccessCodes(env.sql, env.seeded.sittingId, ['cand-000007'])) as [{ accessCode: string }];
+  code = (await issueAccessCodes(env.sql, env.seeded.sittingId, ['cand-000007']))[0]!.accessCode;
 });
 afterAll(async () => {
   await browser?.close();
