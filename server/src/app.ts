@@ -8,6 +8,9 @@ import { startAnswerWorker } from './worker/answer-worker.js';
 import { startDeadlineWorker } from './worker/deadline-worker.js';
 import { createAttemptServices, type AttemptServices } from './attempts/services.js';
 import { startProctorWork } from './worker/proctor-worker.js';
+import { serveMetrics } from './observability/metrics-server.js';
+import { watchQueueDepth } from './observability/metrics.js';
+import { createAnswerQueue } from './answers/queue.js';
 
 export type Role = 'gateway' | 'worker' | 'all';
 
@@ -28,6 +31,8 @@ export async function startNode(config: Config, role: Role, logger = createLogge
   let answerWorker: Worker | undefined;
   let deadlineWorker: { close: () => Promise<void> } | undefined;
   let proctorWork: ReturnType<typeof startProctorWork> | undefined;
+  let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  let metricsQueue: ReturnType<typeof createAnswerQueue> | undefined;
   const workerRedis: Redis[] = [];
 
   if (role === 'worker' || role === 'all') {
@@ -42,6 +47,15 @@ export async function startNode(config: Config, role: Role, logger = createLogge
     logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers started');
   }
   if (role === 'gateway' || role === 'all') gateway = await startGateway(config, sql, attempts, logger);
+  if (role === 'worker' && config.METRICS_PORT > 0) {
+    const metricsRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+    metricsRedis.on('error', () => undefined); // scrapes show the queue as unreadable; the workers log Redis errors
+    workerRedis.push(metricsRedis);
+    metricsQueue = createAnswerQueue(metricsRedis, config);
+    watchQueueDepth(metricsQueue);
+    metricsServer = await serveMetrics(config.HOST, config.METRICS_PORT);
+    logger.info({ port: metricsServer.port }, 'metrics at /metrics');
+  }
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -50,6 +64,8 @@ export async function startNode(config: Config, role: Role, logger = createLogge
       await answerWorker?.close();
       await deadlineWorker?.close();
       await proctorWork?.close();
+      await metricsServer?.close();
+      await metricsQueue?.close();
       for (const r of workerRedis) r.disconnect();
       await attempts.close();
       await sql.end({ timeout: 5 });

@@ -56,6 +56,8 @@ export const ConfigSchema = z
     ALERT_IDLE_S: z.coerce.number().int().positive().default(600),
     /** How often workers look for disconnected and idle candidates. */
     ALERT_SWEEP_MS: z.coerce.number().int().min(100).default(5000),
+    /** Where a worker-only process serves /metrics (gateways serve it on PORT); 0 = not served. */
+    METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     /** Folder of the built web apps served at /exam/ and /proctor/ (default: client-sdk/dist/web). */
     WEB_DIST: z.string().default(''),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),

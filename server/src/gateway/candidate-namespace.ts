@@ -24,6 +24,7 @@ import { acceptsAnswerAt } from '../exam/deadline.js';
 import type { Session } from '../proctor/presence.js';
 import { candidatePresence, type PresenceDeps } from './candidate-presence.js';
 import { ackedHandlers, connectError, parse, toProtocolError } from './handlers.js';
+import { metrics } from '../observability/metrics.js';
 
 export interface CandidateSocketData {
   claims: CandidateClaims;
@@ -67,7 +68,11 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
 
     handle(EVENTS.join, async (payload) => {
       const request = parse(JoinRequest, payload);
-      const { reply, joined, prior } = await joinAttempt(deps, socket.data.claims, request.protocolVersion);
+      const { reply, joined, prior } = await joinAttempt(deps, socket.data.claims, request.protocolVersion).catch((err: unknown) => {
+        metrics.joins.inc({ outcome: toProtocolError(err, log).code });
+        throw err;
+      });
+      metrics.joins.inc({ outcome: 'ok' });
       const rejoin = socket.data.session !== undefined;
       socket.data.attempt = joined;
       await socket.join(attemptRoom(joined.attemptId));
@@ -82,10 +87,20 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
     });
 
     handle(EVENTS.answerSave, async (payload) => {
-      const request = parse(AnswerSaveRequest, payload);
+      const started = performance.now();
       const receivedAt = Date.now(); // the server's clock decides; the client's is never asked
-      const attempt = checkAnswerAllowed(socket.data.attempt, request, receivedAt);
-      await deps.batcher.submit({ a: attempt.attemptId, q: request.questionId, s: request.seq, v: request.value, r: receivedAt });
+      let request: AnswerSaveRequest;
+      let attempt: ReturnType<typeof checkAnswerAllowed>;
+      try {
+        request = parse(AnswerSaveRequest, payload);
+        attempt = checkAnswerAllowed(socket.data.attempt, request, receivedAt);
+        await deps.batcher.submit({ a: attempt.attemptId, q: request.questionId, s: request.seq, v: request.value, r: receivedAt });
+      } catch (err) {
+        metrics.answersRefused.inc({ code: toProtocolError(err, log).code });
+        throw err;
+      }
+      metrics.answersQueued.inc();
+      metrics.ackSeconds.observe((performance.now() - started) / 1000);
       presence.answered(attempt, request.questionId, request.value !== null);
       return { status: 'queued' as const, questionId: request.questionId, seq: request.seq, receivedAt };
     });

@@ -7,7 +7,12 @@ import type { Logger } from '../observability/logger.js';
 import { encodingFor, resolveStatic, type StaticFile } from './static-site.js';
 import { handleJsonPost, mountJsonPost, type PostHandler } from './json-post.js';
 
-export type HttpHandler = () => Promise<{ status: number; body: unknown }>;
+/** A GET route: a JSON body, or a text body with its content type (Prometheus metrics). */
+export type HttpHandler = () => Promise<{ status: number; body: unknown; contentType?: string }>;
+
+function encodeBody(body: unknown, contentType: string | undefined): { type: string; text: string } {
+  return contentType && typeof body === 'string' ? { type: contentType, text: body } : { type: 'application/json', text: JSON.stringify(body) };
+}
 
 /** A Socket.IO server bound to a listening socket, on uWebSockets.js or (fallback) Node's http + ws. */
 export interface BoundEngine {
@@ -56,10 +61,11 @@ async function bindUws(
     app.get(path, (res) => {
       let aborted = false;
       res.onAborted(() => (aborted = true));
-      void handler().then(({ status, body }) => {
+      void handler().then(({ status, body, contentType }) => {
         if (aborted) return;
+        const { type, text } = encodeBody(body, contentType);
         res.cork(() => {
-          res.writeStatus(String(status)).writeHeader('content-type', 'application/json').end(JSON.stringify(body));
+          res.writeStatus(String(status)).writeHeader('content-type', type).end(text);
         });
       });
     });
@@ -115,8 +121,9 @@ async function bindWs(
       const { body, encoding } = encodingFor(found, req.headers['accept-encoding']);
       return void res.writeHead(200, { 'content-type': found.contentType, ...(encoding ? { 'content-encoding': encoding } : {}), ...STATIC_HEADERS }).end(body);
     }
-    void handler().then(({ status, body }) => {
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    void handler().then(({ status, body, contentType }) => {
+      const { type, text } = encodeBody(body, contentType);
+      res.writeHead(status, { 'content-type': type }).end(text);
     });
   });
   const io = new Server(server, options);

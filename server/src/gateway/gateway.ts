@@ -18,6 +18,7 @@ import { AlertRecorder } from '../proctor/alerts.js';
 import { ProctorActions } from '../proctor/actions.js';
 import { AccessCodeSignIn } from '../auth/access-codes.js';
 import { signInRoute } from './sign-in-route.js';
+import { METRICS_CONTENT_TYPE, metrics, metricsText, watchConnections, watchQueueDepth } from '../observability/metrics.js';
 
 export interface GatewayHandle {
   port: number;
@@ -46,6 +47,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS,
     enqueue: async (items) => {
       await queue.add('batch', { gatewayId: config.GATEWAY_ID, items });
+      metrics.batchAnswers.observe({ stage: 'enqueued' }, items.length);
     },
     logger,
   });
@@ -75,6 +77,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     },
     {
       '/healthz': async () => ({ status: 200, body: { status: 'ok', draining } }),
+      '/metrics': async () => ({ status: 200, body: await metricsText(), contentType: METRICS_CONTENT_TYPE }),
       '/readyz': async () => {
         const checks = await readinessChecks(producer, sql);
         const ready = checks.redis && checks.postgres && !draining;
@@ -86,6 +89,10 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     { [SIGN_IN_PATH]: signInRoute(signIn, logger) },
   );
   connectionCount = () => engine.io.engine.clientsCount;
+  const unwatch = [
+    watchQueueDepth(queue),
+    watchConnections(() => ({ candidate: engine.io.of(NAMESPACES.candidate).sockets.size, proctor: engine.io.of(NAMESPACES.proctor).sockets.size })),
+  ];
 
   const feed = attempts.notifier.feed;
   const presence = new PresenceRecorder({ sql, feed, gatewayId: config.GATEWAY_ID, logger });
@@ -128,6 +135,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       await batcher.close();
       await new Promise<void>((resolve) => engine.io.close(() => resolve()));
       await presence.close(); // after the sockets closed: their disconnects are recorded too
+      for (const stop of unwatch) stop();
       await queue.close();
       for (const r of [adapterPub, adapterSub, producer]) r.disconnect();
       logger.info('gateway closed');

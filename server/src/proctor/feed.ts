@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import { proctorRooms, type AttemptScope } from './rooms.js';
 import type { ScopeDirectory } from './scope-directory.js';
 import type { FeedHistory } from './feed-history.js';
+import { metrics } from '../observability/metrics.js';
 
 /** One change about one attempt: fields of its roster row, and/or a line for the live feed. */
 export interface FeedRecord {
@@ -111,6 +112,7 @@ export class ProctorFeed {
         proctorRooms.sitting(scope.sittingId),
       ];
       this.broadcaster.to(rooms).emit(EVENTS.proctorDelta, delta);
+      metrics.proctorDeltas.inc();
       this.history?.append(scope.sittingId, scope.centerId, delta.feed);
     }
   }

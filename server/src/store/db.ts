@@ -1,10 +1,12 @@
 import postgres from 'postgres';
 import type { Config } from '../config/config.js';
+import { metrics } from '../observability/metrics.js';
 
 export type Sql = postgres.Sql<Record<string, never>>;
 
 /** One postgres.js pool whose search_path is examhall's schema; bigint columns come back as numbers (seq fits in 2^53). */
 export function connectDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_SCHEMA' | 'PG_POOL_MAX'>): Sql {
+  metrics.poolMax.set(config.PG_POOL_MAX);
   return postgres(config.DATABASE_URL, {
     max: config.PG_POOL_MAX,
     connection: { search_path: config.DATABASE_SCHEMA, application_name: 'examhall' },

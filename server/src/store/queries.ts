@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Sql } from './db.js';
+import { metrics } from '../observability/metrics.js';
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
@@ -70,5 +71,9 @@ export function runQuery<Row extends object = Record<string, unknown>>(
 ): Promise<Row[]> {
   const text = statements.get(name);
   if (!text) throw new Error(`no SQL file named ${name}.sql`);
-  return sql.unsafe(text, params as never[], { prepare: true }) as unknown as Promise<Row[]>;
+  metrics.queriesInFlight.inc();
+  const done = () => metrics.queriesInFlight.dec();
+  const query = sql.unsafe(text, params as never[], { prepare: true }) as unknown as Promise<Row[]>;
+  query.then(done, done);
+  return query;
 }

@@ -8,6 +8,7 @@ import { flushAnswers, latestPerQuestion } from './flush.js';
 import type { AttemptFinalizer } from '../attempts/finalize.js';
 import type { AttemptNotifier } from '../attempts/notifier.js';
 import type { startProctorWork } from './proctor-worker.js';
+import { metrics } from '../observability/metrics.js';
 
 export interface AnswerWorkerDeps {
   config: Config;
@@ -38,6 +39,10 @@ export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob
       const started = performance.now();
       const changedFinal = await flushAnswers(sql, gatewayId, items);
       await deps.finalizer.rescore(changedFinal);
+      const seconds = (performance.now() - started) / 1000;
+      metrics.flushSeconds.observe(seconds);
+      metrics.batchAnswers.observe({ stage: 'flushed' }, items.length);
+      metrics.answersCommitted.inc(items.length);
       notifyCommitted(deps.notifier, items);
       deps.proctor?.committed(items, Date.now());
       logger.debug({ job: job.id, answers: items.length, rescored: changedFinal.length, ms: Math.round(performance.now() - started) }, 'batch committed');
