@@ -172,7 +172,13 @@ async function runRole(config: Config, role: Role): Promise<void> {
     logger.info({ signal }, 'shutting down: draining');
     const force = setTimeout(() => process.exit(1), config.SHUTDOWN_GRACE_MS);
     force.unref();
-    node.close().then(() => process.exit(0), (err) => {
+    // Clients get the drain window to move to another gateway while this one still takes their
+    // answers; then the batches are flushed and everything closed. Half the grace at most for the
+    // window: the rest is for the flush and the close.
+    (async () => {
+      await node.gateway?.drain(config.SHUTDOWN_GRACE_MS / 2);
+      await node.close();
+    })().then(() => process.exit(0), (err) => {
       logger.error({ err }, 'shutdown failed');
       process.exit(1);
     });

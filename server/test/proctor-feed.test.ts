@@ -124,13 +124,13 @@ describe('proctor namespace', () => {
     const proctor = await watchAs({ role: 'admin' });
     const first = await candidateOn(nodeB.port, candidateId);
     first.socket.disconnect();
-    await waitFor(() => proctor.latest(candidateId).alerts?.some((a) => a.kind === 'disconnected'), 8000, 'disconnected alert');
+    await waitFor(() => proctor.latest(candidateId).alerts?.some((a) => a.kind === 'disconnected'), 15_000, 'disconnected alert');
     expect(proctor.lines(candidateId).some((l) => l.kind === 'alert')).toBe(true);
     await candidateOn(nodeA.port, candidateId);
     await waitFor(() => {
       const p = proctor.latest(candidateId);
       return p.online === true && p.alerts !== undefined && !p.alerts.some((a) => a.kind === 'disconnected');
-    }, 8000, 'alert closed on reconnect');
+    }, 15_000, 'alert closed on reconnect');
     // connect, disconnect, connect: all kept for outage compensation (written within the presence interval)
     await waitFor(async () => {
       const [counted] = await env.sql.unsafe<{ count: number }[]>(

@@ -54,6 +54,8 @@ export const ConfigSchema = z
     /** Alert thresholds: disconnected longer than this many seconds; no save for this many seconds while in progress. */
     ALERT_DISCONNECTED_S: z.coerce.number().int().positive().default(60),
     ALERT_IDLE_S: z.coerce.number().int().positive().default(600),
+    /** A gateway whose heartbeat is older than this is dead: workers mark its candidates offline (at its last beat). */
+    GATEWAY_DEAD_AFTER_MS: z.coerce.number().int().min(400).default(20_000),
     /** How often workers look for disconnected and idle candidates. */
     ALERT_SWEEP_MS: z.coerce.number().int().min(100).default(5000),
     /** Where a worker-only process serves /metrics (gateways serve it on PORT); 0 = not served. */

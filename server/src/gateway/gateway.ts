@@ -17,6 +17,7 @@ import { PresenceRecorder } from '../proctor/presence.js';
 import { AlertRecorder } from '../proctor/alerts.js';
 import { ProctorActions } from '../proctor/actions.js';
 import { AccessCodeSignIn } from '../auth/access-codes.js';
+import { startHeartbeat } from '../proctor/gateway-liveness.js';
 import { signInRoute } from './sign-in-route.js';
 import { METRICS_CONTENT_TYPE, metrics, metricsText, watchConnections, watchQueueDepth } from '../observability/metrics.js';
 
@@ -24,9 +25,20 @@ export interface GatewayHandle {
   port: number;
   engineName: 'uws' | 'ws';
   connections: () => number;
-  /** stop accepting, tell clients to reconnect elsewhere, flush batches, close */
+  /**
+   * The first half of a graceful shutdown (SIGTERM): stop accepting, tell clients to reconnect
+   * elsewhere, and keep serving those still here (answers are batched and acknowledged as usual)
+   * until they have all left, the window plus some slack is over, or `maxWaitMs` is. close() does the rest.
+   */
+  drain: (maxWaitMs: number) => Promise<void>;
+  /** stop accepting, tell clients to reconnect elsewhere (unless drain() did), flush batches, close */
   close: () => Promise<void>;
 }
+
+/** Clients are told to reconnect elsewhere within this window (each picks a random moment in it). */
+const DRAIN_WINDOW_MS = 1000;
+/** how long after the window a drain still waits for stragglers before close() cuts them off */
+const DRAIN_SLACK_MS = 1000;
 
 /** Connections beyond the soft cap get a coded GATEWAY_FULL; beyond this headroom the HTTP upgrade itself is refused. */
 const HARD_CAP_HEADROOM = 500;
@@ -96,6 +108,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
 
   const feed = attempts.notifier.feed;
   const presence = new PresenceRecorder({ sql, feed, gatewayId: config.GATEWAY_ID, logger });
+  const heartbeat = startHeartbeat(producer, config.REDIS_PREFIX, config.GATEWAY_ID, config.GATEWAY_DEAD_AFTER_MS);
   const acceptingConnections = () => !draining && connectionCount() <= config.MAX_CONNECTIONS;
   setUpCandidateNamespace(engine.io.of(NAMESPACES.candidate) as unknown as CandidateNamespace, {
     sql,
@@ -123,18 +136,34 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
   });
   logger.info({ port: engine.port, engine: engine.engineName, maxConnections: config.MAX_CONNECTIONS }, 'gateway listening');
 
+  /** stop accepting (the listen socket closes: with SO_REUSEPORT the kernel sends new connections to the other gateways) and tell clients, once */
+  const startDraining = () => {
+    if (draining) return;
+    draining = true;
+    engine.stopListening();
+    // `local`: a plain namespace emit goes through the Redis adapter to every gateway's clients
+    engine.io.of(NAMESPACES.candidate).local.emit(EVENTS.serverDraining, { reconnectInMs: DRAIN_WINDOW_MS });
+    engine.io.of(NAMESPACES.proctor).local.emit(EVENTS.serverDraining, { reconnectInMs: DRAIN_WINDOW_MS });
+  };
+
   return {
     port: engine.port,
     engineName: engine.engineName,
     connections: connectionCount,
+    drain: async (maxWaitMs) => {
+      startDraining();
+      const until = Date.now() + Math.min(DRAIN_WINDOW_MS + DRAIN_SLACK_MS, maxWaitMs);
+      while (connectionCount() > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+      logger.info({ left: connectionCount() }, 'drain window over');
+    },
     close: async () => {
-      draining = true;
-      engine.stopListening();
-      engine.io.of(NAMESPACES.candidate).emit(EVENTS.serverDraining, { reconnectInMs: 1000 });
-      engine.io.of(NAMESPACES.proctor).emit(EVENTS.serverDraining, { reconnectInMs: 1000 });
+      startDraining();
       await batcher.close();
+      // the acks of the last batches are emitted a few microtasks after it settled: let them out first
+      await new Promise((resolve) => setImmediate(resolve));
       await new Promise<void>((resolve) => engine.io.close(() => resolve()));
       await presence.close(); // after the sockets closed: their disconnects are recorded too
+      await heartbeat.stop();
       for (const stop of unwatch) stop();
       await queue.close();
       for (const r of [adapterPub, adapterSub, producer]) r.disconnect();

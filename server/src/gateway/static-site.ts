@@ -49,7 +49,12 @@ export function loadStaticSite(dir = DEFAULT_WEB_DIST): Map<string, StaticFile> 
       }
     }
   };
-  walk(dir);
+  try {
+    walk(dir);
+  } catch {
+    // the folder changed while being read (a build running now): serve nothing rather than fail start-up
+    return new Map();
+  }
   return site;
 }
 

@@ -61,7 +61,8 @@ export type QueryName =
   | 'set-sitting-paused'
   | 'upsert-access-codes'
   | 'find-access-code'
-  | 'sitting-candidate-ids';
+  | 'sitting-candidate-ids'
+  | 'close-dead-gateway-presence';
 
 /** Runs a named statement as a prepared statement with positional parameters. */
 export function runQuery<Row extends object = Record<string, unknown>>(

@@ -4,7 +4,9 @@ import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
 import type { AttemptNotifier } from '../attempts/notifier.js';
+import { Redis } from 'ioredis';
 import { AlertRecorder } from '../proctor/alerts.js';
+import { closeDeadGatewaysPresence } from '../proctor/gateway-liveness.js';
 
 /**
  * The workers' part of the proctor feed: after each committed batch, each attempt's last save and a
@@ -15,12 +17,16 @@ import { AlertRecorder } from '../proctor/alerts.js';
 export function startProctorWork(deps: { config: Config; sql: Sql; notifier: AttemptNotifier; logger: Logger }) {
   const { config, sql, notifier, logger } = deps;
   const alerts = new AlertRecorder({ sql, feed: notifier.feed, logger });
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined); // the sweep logs its own failures
 
   let sweeping = false;
   const sweep = async () => {
     if (sweeping) return;
     sweeping = true;
     try {
+      const orphaned = await closeDeadGatewaysPresence({ sql, redis, prefix: config.REDIS_PREFIX, feed: notifier.feed, deadAfterMs: config.GATEWAY_DEAD_AFTER_MS });
+      if (orphaned) logger.warn({ candidates: orphaned }, 'gateway stopped beating: its candidates marked offline');
       const changed = await runQuery<{ attempt_id: string; kind: AlertKind; opened: boolean }>(sql, 'sweep-alerts', [config.ALERT_DISCONNECTED_S, config.ALERT_IDLE_S]);
       const byKind = new Map<AlertKind | 'closed', string[]>();
       for (const row of changed) {
@@ -47,6 +53,9 @@ export function startProctorWork(deps: { config: Config; sql: Sql; notifier: Att
         notifier.feed.record(attemptId, { patch: { lastSaveAt: at }, line: { kind: 'saved', text: n === 1 ? 'saved an answer' : `saved ${n} answers` }, at });
       }
     },
-    close: async () => clearInterval(timer),
+    close: async () => {
+      clearInterval(timer);
+      redis.disconnect();
+    },
   };
 }

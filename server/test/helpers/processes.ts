@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -62,4 +63,57 @@ export function exited(child: ChildProcess): Promise<void> {
 export async function killHard(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL');
   await exited(child);
+}
+
+/** A child's exit code and signal once it has exited. */
+export function exitStatus(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+/**
+ * TCP sockets on local `port` held by process `pid`, read from /proc (Linux): whether it has a
+ * listening socket there, and the peer ports of its established connections. With SO_REUSEPORT
+ * every gateway has its own listen socket and its own connections, so this tells gateways on one
+ * port apart where an HTTP request (answered by whichever the kernel picks) cannot. Synchronous on
+ * purpose: a snapshot in one go (an await per descriptor would take one event-loop turn each).
+ */
+export function socketsOn(pid: number, port: number): { listening: boolean; established: number; peers: Set<number> } {
+  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const listen = new Set<string>();
+  const established = new Map<string, number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (!f[1]?.endsWith(portHex) || !f[2] || !f[9] || f[9] === '0') continue;
+      if (f[3] === '0A') listen.add(`socket:[${f[9]}]`);
+      else if (f[3] === '01') established.set(`socket:[${f[9]}]`, parseInt(f[2].split(':')[1]!, 16));
+    }
+  }
+  let listening = false;
+  const peers = new Set<number>();
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    // the process is gone
+  }
+  for (const fd of fds) {
+    let target = '';
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    if (listen.has(target)) listening = true;
+    const peer = established.get(target);
+    if (peer !== undefined) peers.add(peer);
+  }
+  return { listening, established: peers.size, peers };
 }
