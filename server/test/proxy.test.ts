@@ -1,8 +1,8 @@
+import type { ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
 import { EVENTS, NAMESPACES, SIGN_IN_PATH, randomAnswer, type AnswerCommitted, type JoinReply } from '@examhall/shared';
-import type { ChildProcess } from 'node:child_process';
 import { createTestEnv, waitFor, type TestEnv } from './helpers/env.js';
 import { tokenFor } from './helpers/node.js';
 import { envFor, exited, freePort, spawnRole, waitReady } from './helpers/processes.js';
@@ -185,7 +185,7 @@ describe.skipIf(!anyProxy)('proxies in front of two gateways', () => {
         const reply = await rawJoin(socket);
         const sid = socket.io.engine.id;
         const saved = await saveAnswers(socket, reply, 8);
-        // a few heartbeat-free round trips more, spread over time
+        // three more round trips (time:sync), each its own polling POST and reply
         for (let i = 0; i < 3; i++) expect((await rawEmit(socket, EVENTS.timeSync, { clientSentAt: Date.now() })).ok).toBe(true);
 
         expect(socket.io.engine.transport.name).toBe('polling');
