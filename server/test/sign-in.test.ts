@@ -11,7 +11,8 @@ let node: Awaited<ReturnType<typeof startTestNode>>;
 let codes: Map<string, string>;
 
 beforeAll(async () => {
-  env = await createTestEnv();
+  // the test client plays the proxy: its X-Forwarded-For is believed
+  env = await createTestEnv({ TRUSTED_PROXIES: ['127.0.0.1'] });
   node = await startTestNode(env.config);
   codes = new Map((await issueAccessCodes(env.sql, env.seeded.sittingId, ['cand-000001', 'cand-000002', 'cand-000003'])).map((c) => [c.candidateId, c.accessCode]));
 });
@@ -20,8 +21,9 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-function post(body: unknown, contentType = 'application/json') {
-  return fetch(`http://127.0.0.1:${node.port}${SIGN_IN_PATH}`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+function post(body: unknown, contentType = 'application/json', forwardedFor?: string) {
+  const headers: Record<string, string> = { 'content-type': contentType, ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}) };
+  return fetch(`http://127.0.0.1:${node.port}${SIGN_IN_PATH}`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 }
 const request = (candidateId: string, accessCode: string) => ({ sittingId: env.seeded.sittingId, candidateId, accessCode });
 
@@ -68,5 +70,15 @@ describe('sign-in with an access code', () => {
     expect((await post('not json')).status).toBe(400);
     expect((await post('{}', 'text/plain')).status).toBe(415);
     expect((await post('x'.repeat(10_000))).status).toBe(413);
+  });
+
+  it('limits requests per client address behind a trusted proxy, not per proxy', async () => {
+    const body = request('cand-000003', codes.get('cand-000003')!);
+    // 40 clients behind the proxy, one request each: none is limited by the others
+    for (let i = 1; i <= 40; i++) expect((await post(body, 'application/json', `203.0.113.${i}`)).status, `client ${i}`).toBe(200);
+    // one client that floods is
+    let limited = 0;
+    for (let i = 0; i < 35; i++) if ((await post(body, 'application/json', '198.51.100.9')).status === 429) limited++;
+    expect(limited).toBe(35 - 30);
   });
 });

@@ -33,6 +33,8 @@ export const ConfigSchema = z
     TOKEN_TTL_S: z.coerce.number().int().positive().default(6 * 3600),
     /** Comma-separated allowed browser origins; `*` allows any. Clients that send no Origin (Node) are allowed. */
     ALLOWED_ORIGINS: csv.default(['http://localhost:8080', 'http://127.0.0.1:8080']),
+    /** Comma-separated addresses of the load balancers in front of the gateways: only their X-Forwarded-For is believed (sign-in limits, presence IPs). */
+    TRUSTED_PROXIES: csv.default([]),
     /** Per-process connection cap, kept below the 20,000 open-file limit (a uWS process at the limit spins). */
     MAX_CONNECTIONS: z.coerce.number().int().positive().max(19_000).default(15_000),
     MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),

@@ -6,11 +6,14 @@ import { candidateRooms } from '../proctor/rooms.js';
 import { deadlineAt } from '../exam/deadline.js';
 import type { CandidateSocket } from './candidate-namespace.js';
 import type { JoinedAttempt, PriorPresence } from './join.js';
+import type { AddressResolver } from './client-address.js';
 
 export interface PresenceDeps {
   presence: PresenceRecorder;
   alerts: AlertRecorder;
   feed: ProctorFeed;
+  /** the client's address behind a trusted proxy */
+  clientAddress: AddressResolver;
 }
 
 const ALERT_OF_ACTIVITY: Partial<Record<ActivityReport['kind'], AlertKind>> = {
@@ -25,7 +28,7 @@ const ALERT_OF_ACTIVITY: Partial<Record<ActivityReport['kind'], AlertKind>> = {
 export function candidatePresence(deps: PresenceDeps) {
   return {
     async joined(socket: CandidateSocket, joined: JoinedAttempt, prior: PriorPresence | null): Promise<void> {
-      const ip = socket.handshake.address || null;
+      const ip = deps.clientAddress(socket.handshake.address, socket.handshake.headers['x-forwarded-for']) || null;
       const userAgent = (socket.handshake.headers['user-agent'] ?? '').slice(0, 200) || null;
       const session: Session = { attemptId: joined.attemptId, sessionId: socket.id, scope: joined.scope, ip, userAgent };
       socket.data.session = session;

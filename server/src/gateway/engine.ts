@@ -6,6 +6,7 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import { encodingFor, resolveStatic, type StaticFile } from './static-site.js';
 import { handleJsonPost, mountJsonPost, type PostHandler } from './json-post.js';
+import { addressResolver } from './client-address.js';
 
 /** A GET route: a JSON body, or a text body with its content type (Prometheus metrics). */
 export type HttpHandler = () => Promise<{ status: number; body: unknown; contentType?: string }>;
@@ -70,7 +71,8 @@ async function bindUws(
       });
     });
   }
-  for (const [path, handler] of Object.entries(posts)) mountJsonPost(app, path, handler);
+  const resolve = addressResolver(config.TRUSTED_PROXIES);
+  for (const [path, handler] of Object.entries(posts)) mountJsonPost(app, path, handler, resolve);
   app.get('/*', (res, req) => {
     const found = resolveStatic(site, req.getUrl());
     if (!found) return void res.writeStatus('404').end();
@@ -107,12 +109,13 @@ async function bindWs(
   site: Map<string, StaticFile>,
   posts: Record<string, PostHandler>,
 ): Promise<BoundEngine> {
+  const resolve = addressResolver(config.TRUSTED_PROXIES);
   const server: HttpServer = createServer((req: IncomingMessage, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
     const handler = routes[path];
     // socket.io answers its own path before this listener runs; everything else is ours
     const post = posts[path];
-    if (req.method === 'POST' && post) return handleJsonPost(req, res, post);
+    if (req.method === 'POST' && post) return handleJsonPost(req, res, post, resolve);
     if (req.method !== 'GET') return void res.writeHead(404).end();
     if (!handler) {
       const found = resolveStatic(site, path);

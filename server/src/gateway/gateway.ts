@@ -18,6 +18,7 @@ import { AlertRecorder } from '../proctor/alerts.js';
 import { ProctorActions } from '../proctor/actions.js';
 import { AccessCodeSignIn } from '../auth/access-codes.js';
 import { startHeartbeat } from '../proctor/gateway-liveness.js';
+import { addressResolver } from './client-address.js';
 import { signInRoute } from './sign-in-route.js';
 import { METRICS_CONTENT_TYPE, metrics, metricsText, watchConnections, watchQueueDepth } from '../observability/metrics.js';
 
@@ -115,6 +116,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     tokens,
     presence,
     alerts: new AlertRecorder({ sql, feed, logger }),
+    clientAddress: addressResolver(config.TRUSTED_PROXIES),
     feed,
     contents: attempts.contents,
     scheduler: attempts.scheduler,

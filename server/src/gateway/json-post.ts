@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type uWS from '@trufflesuite/uws-js-unofficial';
+import type { AddressResolver } from './client-address.js';
 
 /** A POST route taking a small JSON body; `address` is the client's IP as the socket sees it. */
 export type PostHandler = (body: unknown, address: string) => Promise<{ status: number; body: unknown }>;
@@ -16,9 +17,9 @@ function parseJson(raw: Buffer): unknown {
 }
 
 /** Mounts a JSON POST route on uWebSockets.js: the body arrives in chunks, and the response may be aborted meanwhile. */
-export function mountJsonPost(app: uWS.TemplatedApp, path: string, handler: PostHandler): void {
+export function mountJsonPost(app: uWS.TemplatedApp, path: string, handler: PostHandler, resolve: AddressResolver): void {
   app.post(path, (res, req) => {
-    const address = Buffer.from(res.getRemoteAddressAsText()).toString();
+    const address = resolve(Buffer.from(res.getRemoteAddressAsText()).toString(), req.getHeader('x-forwarded-for') || undefined);
     const jsonBody = req.getHeader('content-type').startsWith('application/json');
     let aborted = false;
     res.onAborted(() => (aborted = true));
@@ -43,8 +44,8 @@ export function mountJsonPost(app: uWS.TemplatedApp, path: string, handler: Post
 }
 
 /** The same for Node's http server (the `ws` fallback engine). */
-export function handleJsonPost(req: IncomingMessage, res: ServerResponse, handler: PostHandler): void {
-  const address = req.socket.remoteAddress ?? '';
+export function handleJsonPost(req: IncomingMessage, res: ServerResponse, handler: PostHandler, resolve: AddressResolver): void {
+  const address = resolve(req.socket.remoteAddress ?? '', req.headers['x-forwarded-for']);
   const send = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(body));
   if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return void send(415, { error: 'send application/json' });
   const chunks: Buffer[] = [];
