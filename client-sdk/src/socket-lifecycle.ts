@@ -197,6 +197,9 @@ export abstract class SocketLifecycle<S extends Socket> {
     if (reason === 'io server disconnect') this.scheduleReconnect(backoffDelay(this.reconnectAttempts++, this.backoff));
   }
 
+  /** the connection a drain notice asked to leave; -1 when none */
+  private drainingGeneration = -1;
+
   private onDraining(notice: unknown): void {
     if (this.suspended) return;
     const requested = (notice as { reconnectInMs?: unknown } | null | undefined)?.reconnectInMs;
@@ -206,6 +209,7 @@ export abstract class SocketLifecycle<S extends Socket> {
     // Everyone on this gateway got the same notice: spread their reconnects over the window.
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = undefined;
+    this.drainingGeneration = this.generation;
     this.scheduleReconnect(Math.floor(Math.random() * windowMs));
   }
 
@@ -215,7 +219,11 @@ export abstract class SocketLifecycle<S extends Socket> {
       this.reconnectTimer = undefined;
       const socket = this.socket;
       if (!socket || this.closed || this.suspended) return;
-      if (socket.connected) socket.disconnect(); // draining: leave this gateway for another one
+      // draining: leave this gateway for another one — unless the connection already changed (the
+      // gateway cut it first and socket.io reconnected elsewhere): leaving that one would be a second move
+      const leave = socket.connected && this.drainingGeneration === this.generation;
+      this.drainingGeneration = -1;
+      if (leave) socket.disconnect();
       if (!socket.active) socket.connect();
     }, inMs);
   }
