@@ -43,18 +43,20 @@ export async function bindEngine(
     logger.warn('uWebSockets.js native binary did not load; falling back to the ws engine');
     engineName = 'ws';
   }
-  return engineName === 'uws' ? bindUws(config, options, routes, site, posts) : bindWs(config, options, routes, site, posts);
+  const surface = { routes, site, posts };
+  return engineName === 'uws' ? bindUws(config, options, surface) : bindWs(config, options, surface);
+}
+
+/** What the gateway answers over plain HTTP besides Socket.IO. */
+interface HttpSurface {
+  routes: Record<string, HttpHandler>;
+  site: Map<string, StaticFile>;
+  posts: Record<string, PostHandler>;
 }
 
 const STATIC_HEADERS = { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff', vary: 'accept-encoding' };
 
-async function bindUws(
-  config: Config,
-  options: Partial<ServerOptions>,
-  routes: Record<string, HttpHandler>,
-  site: Map<string, StaticFile>,
-  posts: Record<string, PostHandler>,
-): Promise<BoundEngine> {
+async function bindUws(config: Config, options: Partial<ServerOptions>, { routes, site, posts }: HttpSurface): Promise<BoundEngine> {
   const app = uWS.App();
   const io = new Server(options);
   io.attachApp(app);
@@ -102,13 +104,7 @@ async function bindUws(
   };
 }
 
-async function bindWs(
-  config: Config,
-  options: Partial<ServerOptions>,
-  routes: Record<string, HttpHandler>,
-  site: Map<string, StaticFile>,
-  posts: Record<string, PostHandler>,
-): Promise<BoundEngine> {
+async function bindWs(config: Config, options: Partial<ServerOptions>, { routes, site, posts }: HttpSurface): Promise<BoundEngine> {
   const resolve = addressResolver(config.TRUSTED_PROXIES);
   const server: HttpServer = createServer((req: IncomingMessage, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
