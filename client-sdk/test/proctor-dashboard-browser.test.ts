@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { protocolError, type FeedEntry } from '@examhall/shared';
-import { launchBrowser, screenshot } from '../../server/test/helpers/browser.js';
+import { HAVE_CHROMIUM, launchBrowser, screenshot } from '../../server/test/helpers/browser.js';
 import { ProctorPeer, alert, candidateId, makeRows } from './proctor-peer.js';
 
 const ROWS = 2_000;
@@ -32,13 +32,14 @@ async function shownIds(page: Page): Promise<string[]> {
 const row = (page: Page, id: string) => page.locator(`[data-testid="roster-row"][data-candidate-id="${id}"]`);
 const text = (page: Page, testId: string) => page.getByTestId(testId).textContent();
 
-describe('proctor dashboard (fake peer)', () => {
+describe.skipIf(!HAVE_CHROMIUM)('proctor dashboard (fake peer)', () => {
   let peer: ProctorPeer;
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
+  if (!HAVE_CHROMIUM) return;
     if (!existsSync(join(BUILT_APP, 'main.js'))) throw new Error('build the web apps first: npm run build:web');
     peer = await ProctorPeer.start({ staticDir: BUILT_APP });
     peer.rows = makeRows(ROWS, ['c1', 'c2'], peer.serverNow());

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { startTestNode } from '../helpers/node.js';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { HAVE_CHROMIUM, launchBrowser, screenshot } from '../helpers/browser.js';
 import { issueAccessCodes } from '../../src/auth/access-codes.js';
 
 /** A candidate signs in on the exam page with the id and access code an invigilator handed out. */
@@ -12,6 +12,7 @@ let browser: Browser;
 let code: string;
 
 beforeAll(async () => {
+  if (!HAVE_CHROMIUM) return;
   env = await createTestEnv();
   node = await startTestNode(env.config);
   browser = await launchBrowser();
@@ -23,7 +24,7 @@ afterAll(async () => {
   await env?.cleanup();
 });
 
-describe('access-code sign-in on the exam page', () => {
+describe.skipIf(!HAVE_CHROMIUM)('access-code sign-in on the exam page', () => {
   it('explains a wrong code, then opens the paper with the right one', async () => {
     const page = await browser.newPage({ viewport: { width: 900, height: 900 } });
     await page.goto(`http://127.0.0.1:${node.port}/exam/#sitting=${env.seeded.sittingId}`);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { proctorTokenFor, startTestNode, tokenFor } from '../helpers/node.js';
-import { launchBrowser, screenshot } from '../helpers/browser.js';
+import { HAVE_CHROMIUM, launchBrowser, screenshot } from '../helpers/browser.js';
 
 /**
  * The two browser apps against one real server (gateway + worker, Postgres, Redis): a proctor
@@ -14,6 +14,7 @@ let browser: Browser;
 let centerOfFirst: string;
 
 beforeAll(async () => {
+  if (!HAVE_CHROMIUM) return;
   env = await createTestEnv({ PROCTOR_FEED_INTERVAL_MS: 100 });
   node = await startTestNode(env.config);
   browser = await launchBrowser();
@@ -38,7 +39,7 @@ async function answerCurrent(page: Page): Promise<void> {
   await input.fill('42');
 }
 
-describe('exam page and proctor dashboard together', () => {
+describe.skipIf(!HAVE_CHROMIUM)('exam page and proctor dashboard together', () => {
   it('shows the candidate live to the proctor, and the proctor’s extension on the candidate’s timer', async () => {
     const candidate = await browser.newPage();
     await candidate.goto(`${base()}/exam/#token=${await tokenFor(env.config, 'cand-000001', env.seeded.sittingId)}`);

@@ -1,10 +1,15 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 
 /** Debian's chromium (installed by .ci/run); never a browser downloaded by a test tool. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Without Debian's chromium (`apt-get install chromium`) the browser tests are skipped, with this message; CI installs it. */
+export const HAVE_CHROMIUM = existsSync(CHROMIUM_PATH);
+if (!HAVE_CHROMIUM && process.env.REQUIRE_BROWSER_TESTS === '1') throw new Error(`no chromium at ${CHROMIUM_PATH}, and REQUIRE_BROWSER_TESTS=1 (CI) forbids skipping`);
+if (!HAVE_CHROMIUM) console.warn(`browser tests skipped: no chromium at ${CHROMIUM_PATH} (apt-get install chromium, or set CHROMIUM_PATH)`);
+
 /** Screenshots land here (git-ignored), kept as CI artifacts. */
 export const ARTIFACTS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test-artifacts');
 
