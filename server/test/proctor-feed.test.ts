@@ -3,9 +3,7 @@ import type { Socket } from 'socket.io-client';
 import { EVENTS, PROTOCOL_VERSION, type ProctorDelta, type RosterPatch, type RosterSnapshot, type FeedEntry } from '@examhall/shared';
 import { waitFor, type TestEnv } from './helpers/env.js';
 import { startTwoGateways } from './helpers/two-gateways.js';
-import { proctorTokenFor, tokenFor, type startTestNode } from './helpers/node.js';
-
-type TestNode = Awaited<ReturnType<typeof startTestNode>>;
+import { proctorTokenFor, tokenFor, type TestNode } from './helpers/node.js';
 import { connectRefusal, connected, rawConnect, rawEmit, rawJoin, rawProctor } from './helpers/raw-client.js';
 
 /**

@@ -42,7 +42,8 @@ export function loadStaticSite(dir = DEFAULT_WEB_DIST): Map<string, StaticFile> 
       else {
         const url = '/' + relative(dir, path).split('\\').join('/');
         const body = readFileSync(path);
-        const gzipped = body.length > 1024 && !/\.png$/.test(name) ? gzipSync(body, { level: 9 }) : undefined;
+        // source maps are fetched only by developer tools: not worth start-up time to compress
+        const gzipped = body.length > 1024 && !/\.(png|map)$/.test(name) ? gzipSync(body, { level: 6 }) : undefined;
         const file: StaticFile = { body, gzipped, contentType: TYPES[extname(name)] ?? 'application/octet-stream' };
         site.set(url, file);
         if (name === 'index.html') site.set(url.slice(0, -'index.html'.length), file);

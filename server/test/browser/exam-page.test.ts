@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -30,10 +29,9 @@ beforeAll(async () => {
   if (!HAVE_CHROMIUM) return;
   if (!existsSync(BUILT_PAGE)) throw new Error(`${BUILT_PAGE} is missing: run through vitest (its globalSetup builds it) or \`npm run build:web\``);
   env = await createTestEnv();
-  // The page connects to its own origin, which the gateway must allow: pick the port first.
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  node = await startTestNode(env.config, 'all', { PORT: port, ALLOWED_ORIGINS: [baseUrl] });
+  // the page connects to its own origin, which the gateway always allows
+  node = await startTestNode(env.config);
+  baseUrl = `http://127.0.0.1:${node.port}`;
   browser = await launchBrowser();
 }, 120_000);
 
@@ -333,15 +331,4 @@ async function attemptIdOf(candidate: string): Promise<string> {
 async function storedAnswers(attemptId: string): Promise<Map<string, unknown>> {
   const rows = await env.sql.unsafe<Array<{ question_id: string; value: unknown }>>('SELECT question_id, value FROM answers WHERE attempt_id = $1', [attemptId]);
   return new Map(rows.map((row) => [row.question_id, row.value]));
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 }

@@ -3,6 +3,8 @@ import { startNode, type ExamhallNode, type Role } from '../../src/app.js';
 import { TokenService } from '../../src/auth/tokens.js';
 import type { ProctorScope } from '@examhall/shared';
 
+export type TestNode = Awaited<ReturnType<typeof startTestNode>>;
+
 /** Starts a real examhall node in this process on a free port. */
 export async function startTestNode(config: Config, role: Role = 'all', overrides: Partial<Config> = {}): Promise<ExamhallNode & { port: number }> {
   const node = await startNode({ ...config, ...overrides }, role);

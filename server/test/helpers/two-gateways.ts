@@ -1,9 +1,7 @@
 import type { Socket } from 'socket.io-client';
 import type { Config } from '../../src/config/config.js';
 import { createTestEnv, type TestEnv } from './env.js';
-import { startTestNode } from './node.js';
-
-type TestNode = Awaited<ReturnType<typeof startTestNode>>;
+import { startTestNode, type TestNode } from './node.js';
 
 /**
  * Two gateways over one Postgres schema and Redis prefix: A also runs the workers, B is a gateway
