@@ -15,6 +15,16 @@ describe('Samples', () => {
     expect(s.max()).toBe(100);
   });
 
+  it('hands out the samples added since an index, in insertion order, until a percentile reorders them', () => {
+    const s = Samples.from([5, 1, 3]);
+    expect([...s.since(0)]).toEqual([5, 1, 3]);
+    s.add(2);
+    expect([...s.since(3)]).toEqual([2]);
+    expect([...s.since(9)]).toEqual([]);
+    expect(s.percentile(50)).toBe(2);
+    expect(() => s.since(0)).toThrow(/reordered/);
+  });
+
   it('handles one sample, no samples and non-finite values', () => {
     const empty = new Samples();
     expect(empty.percentile(50)).toBeNaN();

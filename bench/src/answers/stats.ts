@@ -7,6 +7,8 @@ export class Samples {
   private data: Float64Array;
   private length = 0;
   private sorted = true;
+  /** set once sort() moved samples: insertion order (since()) is gone */
+  private reordered = false;
 
   constructor(initialCapacity = 1024) {
     this.data = new Float64Array(Math.max(1, initialCapacity));
@@ -33,6 +35,12 @@ export class Samples {
     const values = other instanceof Samples ? other.toArray() : other;
     if (this.length + values.length > this.data.length) this.grow(this.length + values.length);
     for (let i = 0; i < values.length; i++) this.add(values[i]!);
+  }
+
+  /** The samples added since the first `from` ones (insertion order), e.g. for a per-second timeline. */
+  since(from: number): Float64Array {
+    if (this.reordered) throw new Error('Samples.since() after a percentile reordered the data');
+    return this.data.slice(Math.min(from, this.length), this.length);
   }
 
   /** A compact copy, cheap to send over IPC with the structured-clone ("advanced") serializer. */
@@ -67,6 +75,7 @@ export class Samples {
     if (this.sorted) return;
     this.data.subarray(0, this.length).sort(); // typed-array sort is numeric
     this.sorted = true;
+    this.reordered = true;
   }
 
   private grow(capacity: number): void {

@@ -43,8 +43,9 @@ export class LoadFleet<From extends Counted<C>, To extends object, C extends { [
     count: number,
     modulePath: string,
     zero: () => C,
+    env?: NodeJS.ProcessEnv,
   ): Promise<LoadFleet<From, To, C>> {
-    const members = Array.from({ length: count }, (_, i) => forkTs(`load-${i + 1}`, 'load', modulePath));
+    const members = Array.from({ length: count }, (_, i) => forkTs(`load-${i + 1}`, 'load', modulePath, [], env));
     const fleet = new LoadFleet<From, To, C>(members, zero);
     await fleet.collect('ready', 60_000);
     return fleet;

@@ -1,0 +1,103 @@
+/**
+ * A capacity load process: forked by main.ts, holds its share of candidates as real SDK clients
+ * (ExamClient through CandidateDriver, the same driver as bench:answers) and does only what the
+ * orchestrator says — stampede, answer, submit, close — so every load process acts in step.
+ */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { CandidateDriver, sleep, type LoadMetrics } from '../answers/candidate.js';
+import { Samples } from '../answers/stats.js';
+import { ramp, serveOrchestrator } from '../common/load-ipc.js';
+import { zeroCounters, type Counters, type FromLoad, type ToLoad } from './ipc.js';
+
+const counters = zeroCounters();
+const metrics: LoadMetrics = { counters, ackMs: new Samples(1 << 16), commitMs: new Samples(1 << 16), errorSamples: new Set() };
+const joinMs = new Samples(1 << 14);
+const submitMs = new Samples(1 << 14);
+const drivers: CandidateDriver[] = [];
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
+/** how many samples of each kind the previous progress message already carried */
+const shipped = { ack: 0, commit: 0, join: 0 };
+let progressTimer: ReturnType<typeof setInterval> | undefined;
+
+let send: (message: FromLoad) => void = () => {};
+
+function snapshot(): Counters {
+  let pending = 0;
+  for (const d of drivers) pending += d.client.pendingCount();
+  return { ...counters, pending };
+}
+
+function progress(): void {
+  const ack = metrics.ackMs.since(shipped.ack);
+  const commit = metrics.commitMs.since(shipped.commit);
+  const join = joinMs.since(shipped.join);
+  shipped.ack += ack.length;
+  shipped.commit += commit.length;
+  shipped.join += join.length;
+  send({ type: 'progress', counters: snapshot(), loopDelayMs: loopDelay.max / 1e6, sentAt: Date.now(), ackMs: ack, commitMs: commit, joinMs: join, errorSamples: [...metrics.errorSamples] });
+  loopDelay.reset();
+}
+
+const noteError = (code: string) => {
+  if (metrics.errorSamples.size < 20) metrics.errorSamples.add(code);
+};
+
+async function handle(msg: ToLoad): Promise<void> {
+  switch (msg.type) {
+    case 'prepare': {
+      progressTimer ??= setInterval(progress, 1000);
+      const { url, candidates, sourceIps } = msg;
+      for (let i = 0; i < candidates.length; i++) {
+        drivers.push(new CandidateDriver(url, candidates[i]!.token, sourceIps[i % sourceIps.length]!, undefined, metrics));
+      }
+      await ramp(drivers.length, msg.connectPerSec, msg.maxOutstanding, async (i) => {
+        const startedAt = performance.now();
+        if (await drivers[i]!.start()) {
+          joinMs.add(performance.now() - startedAt);
+          counters.lastJoinAt = Date.now();
+        }
+      });
+      send({ type: 'prepared', counters: snapshot(), joinMs: joinMs.toArray(), errorSamples: [...metrics.errorSamples] });
+      return;
+    }
+    case 'answer': {
+      const wait = msg.startAt - Date.now();
+      if (wait > 0) await sleep(wait);
+      await Promise.all(drivers.map((d) => d.answerUntil(msg.measureFrom, msg.endAt, msg.intervalMs)));
+      await Promise.all(drivers.map((d) => d.drain(msg.drainTimeoutMs)));
+      const acked: Array<[string, Array<[string, number]>]> = [];
+      for (const d of drivers) if (d.attemptId && d.ackedSeq.size > 0) acked.push([d.attemptId, [...d.ackedSeq]]);
+      send({ type: 'answered', counters: snapshot(), ackMs: metrics.ackMs.toArray(), commitMs: metrics.commitMs.toArray(), acked, errorSamples: [...metrics.errorSamples] });
+      return;
+    }
+    case 'submit': {
+      await Promise.all(
+        drivers.map(async (d) => {
+          if (d.attemptId === undefined) return;
+          await sleep(Math.max(0, msg.startAt + Math.random() * msg.spreadMs - Date.now()));
+          const startedAt = performance.now();
+          try {
+            await d.client.submit();
+            submitMs.add(performance.now() - startedAt);
+            counters.submitted++;
+          } catch (err) {
+            counters.submitErrors++;
+            noteError(`submit:${(err as { code?: string }).code ?? (err as Error).message?.slice(0, 60)}`);
+          }
+        }),
+      );
+      send({ type: 'submitted', counters: snapshot(), submitMs: submitMs.toArray(), errorSamples: [...metrics.errorSamples] });
+      return;
+    }
+    case 'close': {
+      clearInterval(progressTimer);
+      await Promise.all(drivers.map((d) => d.client.close()));
+      send({ type: 'closed' });
+      setTimeout(() => process.exit(0), 100);
+      return;
+    }
+  }
+}
+
+send = serveOrchestrator<ToLoad, FromLoad>(handle);
