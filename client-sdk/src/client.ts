@@ -112,7 +112,7 @@ export class ExamClient extends TypedEmitter<ExamClientEvents> {
     );
     this.clockLoop = new ClockSyncLoop(
       this.clock,
-      { now: this.options.now, intervalMs: this.options.clockSyncIntervalMs, burst: CLOCK_SYNC_BURST, burstSpacingMs: CLOCK_SYNC_BURST_SPACING_MS },
+      { now: this.options.now, intervalMs: this.options.clockSyncIntervalMs, burst: CLOCK_SYNC_BURST, burstSpacingMs: CLOCK_SYNC_BURST_SPACING_MS, preciseRoundTripMs: this.options.clockSyncPreciseRoundTripMs },
       {
         request: (clientSentAt) => this.connection.requestTimeSync(clientSentAt),
         sampled: () => this.emitClock(),

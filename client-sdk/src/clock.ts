@@ -98,6 +98,8 @@ export interface ClockSyncLoopOptions {
   intervalMs: number;
   /** samples right after a (re)join */
   burst: number;
+  /** the burst ends early once the best sample's round trip is at most this (0 = never) */
+  preciseRoundTripMs: number;
   burstSpacingMs: number;
 }
 
@@ -136,7 +138,9 @@ export class ClockSyncLoop {
       if (run !== this.run) return;
       // a suspect sample is checked once more right away instead of a minute later
       const suspect = outcome === 'suspect' && !checkingSuspect;
-      const inMs = burstLeft > 1 || suspect ? this.options.burstSpacingMs : this.options.intervalMs;
+      const precise = this.options.preciseRoundTripMs > 0 && outcome !== undefined && outcome !== 'suspect' && (this.clock.roundTripMs ?? Infinity) <= this.options.preciseRoundTripMs;
+      const inBurst = burstLeft > 1 && !precise;
+      const inMs = inBurst || suspect ? this.options.burstSpacingMs : this.options.intervalMs;
       this.timer = setTimeout(() => this.step(run, Math.max(burstLeft - 1, 1), suspect), inMs);
     });
   }

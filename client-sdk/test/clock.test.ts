@@ -16,7 +16,7 @@ describe('clock sync against a skewed server', () => {
       // their round trip. The last sample of the burst is one of them, so "newest wins" fails.
       onTimeSync: (_request, count) => (count === 5 ? 200 : count % 2 === 0 ? Math.random() * 200 : 0),
     });
-    const client = h.client(peer);
+    const client = h.client(peer, { clockSyncPreciseRoundTripMs: 0 }); // the full burst, whatever the round trips
     const clock = record(client, 'clock');
     await client.connect();
     await client.join();
@@ -41,7 +41,7 @@ describe('clock sync against a skewed server', () => {
 
   it('samples every clockSyncIntervalMs after the burst, and bursts again after a rejoin', async () => {
     const peer = await h.peer();
-    const client = await h.joined(peer, { clockSyncIntervalMs: 400 });
+    const client = await h.joined(peer, { clockSyncIntervalMs: 400, clockSyncPreciseRoundTripMs: 0 });
     await eventually(() => expect(peer.timeSyncs.length).toBeGreaterThanOrEqual(7));
     const gaps = (from: number, count: number) => peer.timeSyncs.slice(from, from + count + 1).map((sync, i, all) => (i === 0 ? 0 : sync.at - all[i - 1]!.at)).slice(1);
     // a burst of 5 about 100 ms apart, then the interval
@@ -55,6 +55,24 @@ describe('clock sync against a skewed server', () => {
     await eventually(() => expect(joined).toHaveLength(1));
     await eventually(() => expect(peer.timeSyncs.length).toBeGreaterThanOrEqual(before + 5));
     for (const gap of gaps(before, 4)) expect(gap).toBeLessThan(300);
+  });
+
+  it('ends the burst at the first precise sample, and keeps sampling while the round trips are slow', async () => {
+    const fast = await h.peer();
+    const client = await h.joined(fast, { clockSyncIntervalMs: 400 });
+    await eventually(() => expect(fast.timeSyncs.length).toBeGreaterThanOrEqual(3));
+    const gaps = fast.timeSyncs.map((sync, i, all) => (i === 0 ? 0 : sync.at - all[i - 1]!.at)).slice(1);
+    // one exchange after the join was precise (loopback): straight to the interval
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(390);
+    await client.close();
+
+    // join and sync replies held 120 ms: no sample is precise, so the whole burst of 5 goes out
+    const slow = await h.peer({ onTimeSync: () => 120, joinDelayMs: 120 });
+    const slowClient = await h.joined(slow, { clockSyncIntervalMs: 60_000 });
+    await eventually(() => expect(slow.timeSyncs).toHaveLength(5));
+    await sleep(400);
+    expect(slow.timeSyncs).toHaveLength(5);
+    expect(Math.abs(slowClient.serverNow() - slow.serverNow())).toBeLessThan(80);
   });
 
   it('follows a server clock that steps by an hour mid-exam', async () => {

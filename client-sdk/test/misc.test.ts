@@ -58,6 +58,7 @@ describe('token and options', () => {
     expect(() => new ExamClient({ url: '', token })).toThrow(/url/);
     expect(() => new ExamClient({ url: 'http://x', token, transports: [] })).toThrow(/transports/);
     expect(() => new ExamClient({ url: 'http://x', token, clockSyncIntervalMs: 0 })).toThrow(/clockSyncIntervalMs/);
+    expect(() => new ExamClient({ url: 'http://x', token, clockSyncPreciseRoundTripMs: -1 })).toThrow(/clockSyncPreciseRoundTripMs/);
     expect(() => new ExamClient({ url: 'http://x', token, submitTimeoutMs: Number.NaN })).toThrow(/submitTimeoutMs/);
   });
 

@@ -52,6 +52,8 @@ export interface PeerOptions {
   onSave?: (request: AnswerSaveRequest, count: number) => SaveDecision;
   /** replace the join ack (for malformed replies and refusals) */
   onJoin?: (reply: JoinReply) => unknown;
+  /** join acks are held this long (ms) after the reply, with its server time, was built */
+  joinDelayMs?: number;
   /** added to the server's clock (join replies, time:sync, deadlines, updates) */
   clockShiftMs?: number;
   /** join replies say 'lobby' (no paper, no deadline) until startExam() */
@@ -298,7 +300,9 @@ export class GatewayPeer {
       this.joined.add(socket.id);
       void socket.join(attemptRoom(this.attemptId));
       const reply = this.joinReply();
-      ack(this.options.onJoin ? this.options.onJoin(reply) : { ok: true, data: reply });
+      const send = () => ack(this.options.onJoin ? this.options.onJoin(reply) : { ok: true, data: reply });
+      if (this.options.joinDelayMs) setTimeout(send, this.options.joinDelayMs);
+      else send();
     });
     socket.on(EVENTS.timeSync, (request: TimeSyncRequest, ack: (reply: unknown) => void) => {
       this.timeSyncs.push({ ...request, at: Date.now() });

@@ -93,7 +93,7 @@ export class ProctorClient extends TypedEmitter<ProctorClientEvents> {
     });
     this.clockLoop = new ClockSyncLoop(
       this.clock,
-      { now: this.options.now, intervalMs: this.options.clockSyncIntervalMs, burst: CLOCK_SYNC_BURST, burstSpacingMs: CLOCK_SYNC_BURST_SPACING_MS },
+      { now: this.options.now, intervalMs: this.options.clockSyncIntervalMs, burst: CLOCK_SYNC_BURST, burstSpacingMs: CLOCK_SYNC_BURST_SPACING_MS, preciseRoundTripMs: 0 /* a few proctors: always the full burst */ },
       {
         request: (clientSentAt) => this.connection.requestTimeSync(clientSentAt),
         sampled: () => this.emitClock(),
