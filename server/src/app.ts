@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Worker } from 'bullmq';
 import type { Config } from './config/config.js';
 import { createLogger, type Logger } from './observability/logger.js';
@@ -11,6 +10,7 @@ import { startProctorWork } from './worker/proctor-worker.js';
 import { serveMetrics } from './observability/metrics-server.js';
 import { watchQueueDepth } from './observability/metrics.js';
 import { createAnswerQueue } from './answers/queue.js';
+import { connectRedis, isClusterMode, type RedisClient } from './store/redis.js';
 
 export type Role = 'gateway' | 'worker' | 'all';
 
@@ -26,6 +26,7 @@ export interface ExamhallNode {
 /** Starts one process's roles: a gateway, the workers, or both (`all`, the demo and tests' default). */
 export async function startNode(config: Config, role: Role, logger = createLogger(config, role)): Promise<ExamhallNode> {
   const sql = connectDatabase(config);
+  if (isClusterMode(config)) logger.info({ seeds: config.REDIS_CLUSTER_NODES }, 'redis cluster mode: sharded adapter, a hash tag per queue');
   const attempts = createAttemptServices(config, sql, logger);
   let gateway: GatewayHandle | undefined;
   let answerWorker: Worker | undefined;
@@ -33,12 +34,12 @@ export async function startNode(config: Config, role: Role, logger = createLogge
   let proctorWork: ReturnType<typeof startProctorWork> | undefined;
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   let metricsQueue: ReturnType<typeof createAnswerQueue> | undefined;
-  const workerRedis: Redis[] = [];
+  const workerRedis: RedisClient[] = [];
 
   if (role === 'worker' || role === 'all') {
     // BullMQ workers block on Redis: their connections must never give up on a command
-    const answerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-    const deadlineConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+    const answerConnection = connectRedis(config, { maxRetriesPerRequest: null });
+    const deadlineConnection = connectRedis(config, { maxRetriesPerRequest: null });
     workerRedis.push(answerConnection, deadlineConnection);
     for (const r of workerRedis) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
     proctorWork = startProctorWork({ config, sql, notifier: attempts.notifier, logger });
@@ -48,7 +49,7 @@ export async function startNode(config: Config, role: Role, logger = createLogge
   }
   if (role === 'gateway' || role === 'all') gateway = await startGateway(config, sql, attempts, logger);
   if (role === 'worker' && config.METRICS_PORT > 0) {
-    const metricsRedis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+    const metricsRedis = connectRedis(config, { maxRetriesPerRequest: 1 });
     metricsRedis.on('error', () => undefined); // scrapes show the queue as unreadable; the workers log Redis errors
     workerRedis.push(metricsRedis);
     metricsQueue = createAnswerQueue(metricsRedis, config);

@@ -29,6 +29,14 @@ describe('configuration', () => {
     }
   });
 
+  it('takes Redis Cluster seeds as host:port, and names a malformed one', () => {
+    expect(loadConfig({}).REDIS_CLUSTER_NODES).toEqual([]);
+    expect(loadConfig({ REDIS_CLUSTER_NODES: '10.0.0.5:6379, redis-1.internal:7000,[::1]:7001' }).REDIS_CLUSTER_NODES).toEqual(['10.0.0.5:6379', 'redis-1.internal:7000', '[::1]:7001']);
+    for (const bad of ['10.0.0.5', 'redis://10.0.0.5:6379', 'host:0', 'host:70000']) {
+      expect(() => loadConfig({ REDIS_CLUSTER_NODES: `127.0.0.1:7000,${bad}` })).toThrow(`REDIS_CLUSTER_NODES: "${bad}" is not host:port`);
+    }
+  });
+
   it('refuses the development token secret in production', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/TOKEN_SECRET/);
     expect(loadConfig({ NODE_ENV: 'production', TOKEN_SECRET: 'x'.repeat(40) }).NODE_ENV).toBe('production');

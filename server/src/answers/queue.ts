@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { AnswerValue } from '@examhall/shared';
 import type { Config } from '../config/config.js';
+import { queuePrefix, type RedisClient } from '../store/redis.js';
 
 export const ANSWER_QUEUE = 'answers';
 
@@ -20,10 +20,10 @@ export interface AnswerBatchJob {
   items: AnswerItem[];
 }
 
-export function createAnswerQueue(connection: Redis, config: Pick<Config, 'REDIS_PREFIX' | 'WORKER_ATTEMPTS'>): Queue<AnswerBatchJob> {
+export function createAnswerQueue(connection: RedisClient, config: Pick<Config, 'REDIS_PREFIX' | 'REDIS_CLUSTER_NODES' | 'WORKER_ATTEMPTS'>): Queue<AnswerBatchJob> {
   return new Queue<AnswerBatchJob>(ANSWER_QUEUE, {
     connection,
-    prefix: config.REDIS_PREFIX,
+    prefix: queuePrefix(config, ANSWER_QUEUE),
     defaultJobOptions: {
       attempts: config.WORKER_ATTEMPTS,
       backoff: { type: 'exponential', delay: 500 },

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
+import { queuePrefix, type RedisClient } from '../store/redis.js';
 
 export const DEADLINE_QUEUE = 'attempt-deadlines';
 /** auto-submit runs this long after deadline + grace, so the last in-time answers are usually committed first */
@@ -19,10 +19,10 @@ export interface DeadlineJob {
  */
 export class DeadlineScheduler {
   private readonly queue: Queue<DeadlineJob>;
-  constructor(connection: Redis, config: Pick<Config, 'REDIS_PREFIX'>) {
+  constructor(connection: RedisClient, config: Pick<Config, 'REDIS_PREFIX' | 'REDIS_CLUSTER_NODES'>) {
     this.queue = new Queue<DeadlineJob>(DEADLINE_QUEUE, {
       connection,
-      prefix: config.REDIS_PREFIX,
+      prefix: queuePrefix(config, DEADLINE_QUEUE),
       defaultJobOptions: { attempts: 20, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 5000 }, removeOnFail: false },
     });
   }

@@ -1,12 +1,12 @@
-import { Emitter } from '@socket.io/redis-emitter';
-import type { Redis } from 'ioredis';
 import { EVENTS, NAMESPACES, attemptRoom, type AnswerCommitted, type AttemptUpdated, type FeedKind, type ProctorMessage } from '@examhall/shared';
 import type { Config } from '../config/config.js';
 import type { DeadlineInputs } from '../exam/deadline.js';
-import { adapterKey } from '../gateway/adapter-key.js';
+import { broadcastEmitter } from '../gateway/socket-adapter.js';
+import type { NamespaceBroadcaster } from '../gateway/sharded-emitter.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
-import { ProctorFeed, type ProctorBroadcaster } from '../proctor/feed.js';
+import type { RedisClient } from '../store/redis.js';
+import { ProctorFeed } from '../proctor/feed.js';
 import { ScopeDirectory } from '../proctor/scope-directory.js';
 import { FeedHistory } from '../proctor/feed-history.js';
 
@@ -40,19 +40,19 @@ const FEED_KIND_OF: Partial<Record<AttemptUpdated['reason'], FeedKind>> = {
  * proctors (through `feed`) about all of it. Works from any process, socket server or not.
  */
 export class AttemptNotifier {
-  private readonly candidates: ReturnType<Emitter['of']>;
+  private readonly candidates: NamespaceBroadcaster;
   /** batched roster patches and feed lines for proctors */
   readonly feed: ProctorFeed;
   readonly scopes: ScopeDirectory;
   /** each center's recent feed lines, for proctors' snapshots */
   readonly feedHistory: FeedHistory;
 
-  constructor(publisher: Redis, config: Pick<Config, 'REDIS_PREFIX' | 'PROCTOR_FEED_INTERVAL_MS'>, sql: Sql, logger: Logger) {
-    const emitter = new Emitter(publisher, { key: adapterKey(config) });
+  constructor(publisher: RedisClient, config: Pick<Config, 'REDIS_PREFIX' | 'REDIS_CLUSTER_NODES' | 'PROCTOR_FEED_INTERVAL_MS'>, sql: Sql, logger: Logger) {
+    const emitter = broadcastEmitter(config, publisher, (err) => logger.warn({ err: err.message }, 'broadcast not published'));
     this.candidates = emitter.of(NAMESPACES.candidate);
     this.scopes = new ScopeDirectory(sql);
     this.feedHistory = new FeedHistory(publisher, config.REDIS_PREFIX);
-    this.feed = new ProctorFeed(emitter.of(NAMESPACES.proctor) as unknown as ProctorBroadcaster, this.scopes, logger, config.PROCTOR_FEED_INTERVAL_MS, this.feedHistory);
+    this.feed = new ProctorFeed(emitter.of(NAMESPACES.proctor), this.scopes, logger, config.PROCTOR_FEED_INTERVAL_MS, this.feedHistory);
   }
 
   attemptChanged(update: AttemptUpdated, inputs: DeadlineInputs | null = null): void {

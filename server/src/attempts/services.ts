@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
+import { connectRedis } from '../store/redis.js';
 import { ExamContentCache, ExamKeyCache } from '../exam/content.js';
 import { DeadlineScheduler } from './deadline-jobs.js';
 import { AttemptFinalizer } from './finalize.js';
@@ -21,8 +21,8 @@ export interface AttemptServices {
 
 export function createAttemptServices(config: Config, sql: Sql, logger: Logger): AttemptServices {
   // The emitter publishes without awaiting: commands wait for Redis rather than reject unobserved.
-  const publisher = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const schedulerConnection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 2 });
+  const publisher = connectRedis(config, { maxRetriesPerRequest: null });
+  const schedulerConnection = connectRedis(config, { maxRetriesPerRequest: 2 });
   for (const r of [publisher, schedulerConnection]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const contents = new ExamContentCache(sql);
   const keys = new ExamKeyCache(sql);

@@ -1,8 +1,8 @@
 import { randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
-import type { Redis } from 'ioredis';
 import { ACCESS_CODE_ALPHABET, ExamhallError, type SignInReply, type SignInRequest } from '@examhall/shared';
 import type { Sql } from '../store/db.js';
+import type { RedisClient } from '../store/redis.js';
 import { runQuery } from '../store/queries.js';
 import type { TokenService } from './tokens.js';
 
@@ -55,7 +55,7 @@ export async function issueAccessCodes(sql: Sql, sittingId: string, candidateIds
  * candidate get the same answer, so the endpoint does not tell who is enrolled.
  */
 export class AccessCodeSignIn {
-  constructor(private readonly deps: { sql: Sql; redis: Redis; tokens: TokenService; prefix: string; ttlS: number }) {}
+  constructor(private readonly deps: { sql: Sql; redis: RedisClient; tokens: TokenService; prefix: string; ttlS: number }) {}
 
   async signIn(request: SignInRequest, address: string): Promise<SignInReply> {
     const { redis, prefix } = this.deps;
@@ -77,8 +77,15 @@ export class AccessCodeSignIn {
 
   /** counts this request against the address; reads the candidate's recent failures */
   private async counts(addressKey: string, candidateKey: string): Promise<[number, number]> {
+    const { redis } = this.deps;
+    const countAddress = () => redis.multi().incr(addressKey).expire(addressKey, SIGN_IN_LIMITS.addressWindowS, 'NX');
     try {
-      const results = await this.deps.redis.multi().incr(addressKey).expire(addressKey, SIGN_IN_LIMITS.addressWindowS, 'NX').get(candidateKey).exec();
+      if (redis.isCluster) {
+        // the two keys hash to different slots: one transaction cannot hold both
+        const [results, failures] = await Promise.all([countAddress().exec(), redis.get(candidateKey)]);
+        return [Number(results?.[0]?.[1] ?? 0), Number(failures ?? 0)];
+      }
+      const results = await countAddress().get(candidateKey).exec();
       return [Number(results?.[0]?.[1] ?? 0), Number(results?.[2]?.[1] ?? 0)];
     } catch {
       // without the counters there is no rate limit: refuse rather than allow unlimited guessing

@@ -5,6 +5,14 @@ const DEV_TOKEN_SECRET = 'examhall-dev-secret-change-me-0123456789abcdef';
 
 const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
 const bool = z.enum(['true', 'false', '1', '0']).transform((s) => s === 'true' || s === '1');
+/** host:port, the host a name, an IPv4 address or a bracketed IPv6 address */
+const HOST_PORT = /^(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\]):(\d{1,5})$/;
+const hostPorts = csv.superRefine((entries, ctx) => {
+  for (const entry of entries) {
+    const port = Number(HOST_PORT.exec(entry)?.[1] ?? 0);
+    if (port < 1 || port > 65535) ctx.addIssue({ code: 'custom', message: `"${entry}" is not host:port (e.g. 10.0.0.5:6379)` });
+  }
+});
 
 /**
  * Every setting and its default, in one place. Read from the environment (names as below, upper case).
@@ -26,7 +34,15 @@ export const ConfigSchema = z
     /** Postgres schema holding examhall's tables (tests use one per file). */
     DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).default('examhall'),
     PG_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    /** The single Redis (unused when REDIS_CLUSTER_NODES is set). */
     REDIS_URL: z.string().default('redis://127.0.0.1:6379'),
+    /**
+     * Redis Cluster mode: comma-separated host:port of a few cluster nodes (the client discovers the
+     * rest). Empty (default): the single Redis at REDIS_URL. In cluster mode the gateways use the
+     * sharded Socket.IO adapter (SPUBLISH/SSUBSCRIBE: Redis >= 7) and each BullMQ queue gets its own
+     * hash tag, `{<REDIS_PREFIX>:<queue>}`, so that different queues may live on different nodes.
+     */
+    REDIS_CLUSTER_NODES: hostPorts.default([]),
     /** Prefix of every Redis key: BullMQ queues and the Socket.IO adapter channels. */
     REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('examhall'),
     TOKEN_SECRET: z.string().min(32, 'TOKEN_SECRET must be at least 32 characters').default(DEV_TOKEN_SECRET),

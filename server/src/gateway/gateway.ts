@@ -1,5 +1,3 @@
-import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import { EVENTS, NAMESPACES, SIGN_IN_PATH } from '@examhall/shared';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
@@ -8,7 +6,8 @@ import { TokenService } from '../auth/tokens.js';
 import { AnswerBatcher } from '../answers/batcher.js';
 import { createAnswerQueue } from '../answers/queue.js';
 import type { AttemptServices } from '../attempts/services.js';
-import { adapterKey } from './adapter-key.js';
+import { socketAdapter } from './socket-adapter.js';
+import { connectRedis, connectSubscriber, type RedisClient } from '../store/redis.js';
 import { bindEngine } from './engine.js';
 import { loadStaticSite } from './static-site.js';
 import { setUpCandidateNamespace, type CandidateNamespace } from './candidate-namespace.js';
@@ -46,10 +45,10 @@ const HARD_CAP_HEADROOM = 500;
 
 export async function startGateway(config: Config, sql: Sql, attempts: AttemptServices, logger: Logger): Promise<GatewayHandle> {
   // Adapter commands wait for Redis to come back instead of rejecting (the adapter does not catch them).
-  const adapterPub = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-  const adapterSub = adapterPub.duplicate();
+  const adapterPub = connectRedis(config, { maxRetriesPerRequest: null });
+  const adapterSub = connectSubscriber(adapterPub);
   // Fails fast when Redis is down, so a batch gets QUEUE_UNAVAILABLE instead of waiting in an offline queue.
-  const producer = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  const producer = connectRedis(config, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   for (const r of [adapterPub, adapterSub, producer]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 
   const queue = createAnswerQueue(producer, config);
@@ -79,7 +78,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       maxHttpBufferSize: config.MAX_FRAME_BYTES,
       transports: ['websocket', 'polling'],
       cors: { origin: anyOrigin ? true : [...allowedOrigins], credentials: false },
-      adapter: createAdapter(adapterPub, adapterSub, { key: adapterKey(config) }),
+      adapter: socketAdapter(config, adapterPub, adapterSub),
       allowRequest: (req, callback) => {
         const origin = req.headers.origin;
         // the pages this gateway serves itself (same origin) are always allowed
@@ -182,7 +181,7 @@ function isSameOrigin(origin: string, host: string | undefined): boolean {
   }
 }
 
-async function readinessChecks(redis: Redis, sql: Sql): Promise<{ redis: boolean; postgres: boolean }> {
+async function readinessChecks(redis: RedisClient, sql: Sql): Promise<{ redis: boolean; postgres: boolean }> {
   const withTimeout = <T>(p: Promise<T>) =>
     Promise.race([p.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 1000))]).catch(() => false);
   const [redisOk, postgresOk] = await Promise.all([withTimeout(redis.ping()), withTimeout(sql.unsafe('SELECT 1'))]);

@@ -1,5 +1,5 @@
 import { FeedEntry } from '@examhall/shared';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 
 /** Lines kept per center; a snapshot shows the newest of its centers' lines. */
 const KEEP_PER_CENTER = 200;
@@ -12,7 +12,7 @@ const TTL_S = 2 * 24 * 3600;
  */
 export class FeedHistory {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 
@@ -31,13 +31,12 @@ export class FeedHistory {
   /** The newest `limit` lines over these centers, newest first; [] if Redis does not answer within a second. */
   async recent(sittingId: string, centerIds: readonly string[], limit = KEEP_PER_CENTER): Promise<FeedEntry[]> {
     if (centerIds.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const center of centerIds) pipeline.lrange(this.key(sittingId, center), 0, limit - 1);
-    const read = pipeline.exec().then((results) => results ?? []);
-    const results = await Promise.race([read, new Promise<[]>((resolve) => setTimeout(() => resolve([]), 1000).unref())]).catch(() => []);
+    // one LRANGE per center, not a pipeline: in a cluster the centers' lists live on different nodes
+    const readCenter = (center: string) => this.redis.lrange(this.key(sittingId, center), 0, limit - 1).catch((): string[] => []);
+    const read = Promise.all(centerIds.map(readCenter));
+    const results = await Promise.race([read, new Promise<[]>((resolve) => setTimeout(() => resolve([]), 1000).unref())]);
     const lines: FeedEntry[] = [];
-    for (const [err, values] of results) {
-      if (err || !Array.isArray(values)) continue;
+    for (const values of results) {
       for (const raw of values) {
         const parsed = FeedEntry.safeParse(safeJson(raw));
         if (parsed.success) lines.push(parsed.data);

@@ -14,7 +14,7 @@ export interface FeedRecord {
   at?: number;
 }
 
-/** `/proctor` broadcasts through the Redis adapter: a Socket.IO namespace or a redis-emitter namespace. */
+/** `/proctor` broadcasts through the Redis adapter: a Socket.IO namespace or an emitter's namespace (socket-adapter.ts). */
 export interface ProctorBroadcaster {
   to(rooms: string[]): { emit(event: string, payload: ProctorDelta): unknown };
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../store/redis.js';
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
 import type { ProctorFeed } from './feed.js';
@@ -13,7 +13,7 @@ const heartbeatsKey = (prefix: string) => `${prefix}:gateway-heartbeats`;
  * cannot record its candidates' disconnects; the workers' sweep does it for them, at the last
  * heartbeat, so proctors see them offline and outage compensation counts the gap.
  */
-export function startHeartbeat(redis: Redis, prefix: string, gatewayId: string, deadAfterMs: number): { stop: () => Promise<void> } {
+export function startHeartbeat(redis: RedisClient, prefix: string, gatewayId: string, deadAfterMs: number): { stop: () => Promise<void> } {
   const beat = () => redis.hset(heartbeatsKey(prefix), gatewayId, String(Date.now())).catch(() => 0);
   // the connection may still be opening (it queues nothing while offline): beat as soon as it is up
   if (redis.status === 'ready') void beat();
@@ -33,7 +33,7 @@ export function startHeartbeat(redis: Redis, prefix: string, gatewayId: string, 
  * Closes the presence of candidates held by gateways whose heartbeat stopped. A gateway missing
  * from the hash (Redis was flushed) is left alone: silence is only proof of death when a beat was seen.
  */
-export async function closeDeadGatewaysPresence(deps: { sql: Sql; redis: Redis; prefix: string; feed: ProctorFeed; deadAfterMs: number; now?: number }): Promise<number> {
+export async function closeDeadGatewaysPresence(deps: { sql: Sql; redis: RedisClient; prefix: string; feed: ProctorFeed; deadAfterMs: number; now?: number }): Promise<number> {
   const beats = await deps.redis.hgetall(heartbeatsKey(deps.prefix));
   const now = deps.now ?? Date.now();
   const dead = Object.entries(beats).filter(([, at]) => now - Number(at) > deps.deadAfterMs);

@@ -1,8 +1,8 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
+import { queuePrefix, type RedisClient } from '../store/redis.js';
 import { ANSWER_QUEUE, type AnswerBatchJob } from '../answers/queue.js';
 import { flushAnswers, latestPerQuestion } from './flush.js';
 import type { AttemptFinalizer } from '../attempts/finalize.js';
@@ -14,7 +14,7 @@ export interface AnswerWorkerDeps {
   config: Config;
   sql: Sql;
   /** blocking connection for BullMQ (maxRetriesPerRequest: null) */
-  workerConnection: Redis;
+  workerConnection: RedisClient;
   /** publishes the commit notices to the candidates' rooms */
   notifier: AttemptNotifier;
   /** rescoring of final attempts whose in-time answers were committed late */
@@ -49,7 +49,7 @@ export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob
     },
     {
       connection: deps.workerConnection,
-      prefix: config.REDIS_PREFIX,
+      prefix: queuePrefix(config, ANSWER_QUEUE),
       concurrency: config.WORKER_CONCURRENCY,
       lockDuration: config.WORKER_LOCK_MS,
       stalledInterval: Math.max(1000, Math.floor(config.WORKER_LOCK_MS / 2)),

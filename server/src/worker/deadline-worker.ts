@@ -1,8 +1,8 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
+import { queuePrefix, type RedisClient } from '../store/redis.js';
 import { runQuery } from '../store/queries.js';
 import { DEADLINE_QUEUE, type DeadlineJob, type DeadlineScheduler } from '../attempts/deadline-jobs.js';
 import type { AttemptFinalizer } from '../attempts/finalize.js';
@@ -16,7 +16,7 @@ const SWEEP_BATCH = 500;
 export interface DeadlineWorkerDeps {
   config: Config;
   sql: Sql;
-  workerConnection: Redis;
+  workerConnection: RedisClient;
   finalizer: AttemptFinalizer;
   scheduler: DeadlineScheduler;
   notifier: AttemptNotifier;
@@ -45,7 +45,7 @@ export function startDeadlineWorker(deps: DeadlineWorkerDeps): { close: () => Pr
       const outcome = await autoSubmit(job.data.attemptId);
       logger.debug({ attempt: job.data.attemptId, outcome: outcome.kind }, 'deadline job');
     },
-    { connection: deps.workerConnection, prefix: config.REDIS_PREFIX, concurrency: 8, lockDuration: config.WORKER_LOCK_MS, maxStalledCount: 1000 },
+    { connection: deps.workerConnection, prefix: queuePrefix(config, DEADLINE_QUEUE), concurrency: 8, lockDuration: config.WORKER_LOCK_MS, maxStalledCount: 1000 },
   );
   worker.on('failed', (job, err) => logger.error({ job: job?.id, err: err.message }, 'auto-submit failed; will retry'));
   worker.on('error', (err) => logger.error({ err: err.message }, 'deadline worker error'));

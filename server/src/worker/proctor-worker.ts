@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
 import type { AttemptNotifier } from '../attempts/notifier.js';
-import { Redis } from 'ioredis';
+import { connectRedis } from '../store/redis.js';
 import { AlertRecorder } from '../proctor/alerts.js';
 import { closeDeadGatewaysPresence } from '../proctor/gateway-liveness.js';
 
@@ -17,7 +17,7 @@ import { closeDeadGatewaysPresence } from '../proctor/gateway-liveness.js';
 export function startProctorWork(deps: { config: Config; sql: Sql; notifier: AttemptNotifier; logger: Logger }) {
   const { config, sql, notifier, logger } = deps;
   const alerts = new AlertRecorder({ sql, feed: notifier.feed, logger });
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1 });
+  const redis = connectRedis(config, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // the sweep logs its own failures
 
   let sweeping = false;

@@ -27,6 +27,7 @@ export function envFor(config: Config, extra: Record<string, string> = {}): Node
     DATABASE_SCHEMA: config.DATABASE_SCHEMA,
     REDIS_URL: config.REDIS_URL,
     REDIS_PREFIX: config.REDIS_PREFIX,
+    REDIS_CLUSTER_NODES: config.REDIS_CLUSTER_NODES.join(','),
     TOKEN_SECRET: config.TOKEN_SECRET,
     WORKER_LOCK_MS: String(config.WORKER_LOCK_MS),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
