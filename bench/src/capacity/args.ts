@@ -21,6 +21,9 @@ Prints live progress; at the end a JSON summary (last stdout line) and an HTML r
   --source-ips K        client sockets spread over 127.0.0.2 … 127.0.0.(K+1) (default: one per 5,000 candidates, at least 2)
   --stampede-rate C     connect + join started per second, all load processes together (default 2500)
   --outstanding H       unfinished handshakes per load process at most (default 400)
+  --client lean|sdk     lean: the protocol over a bare WebSocket (shared/'s events and payloads, no
+                        outbox, reconnection or clock sync; cheap enough for 40,000 on 2 cores);
+                        sdk: the real ExamClient, as browsers run it (default lean)
   --sitting ID          sitting id (default capacity)
   --report-dir DIR      where the JSON, the HTML report and the child log go (default bench/results)
   --timeout T           global timeout in seconds; kills everything and exits 1 (default: phases + 600)
@@ -44,6 +47,7 @@ export interface CapacityArgs {
   sourceIps: string[];
   stampedeRate: number;
   outstanding: number;
+  client: 'lean' | 'sdk';
   sitting: string;
   reportDir?: string;
   timeoutS: number;
@@ -61,7 +65,7 @@ export function parseCapacityArgs(argv: string[]): CapacityArgs | 'help' {
       candidates: { type: 'string' }, hold: { type: 'string' }, rate: { type: 'string' }, 'answer-seconds': { type: 'string' },
       warmup: { type: 'string' }, proctors: { type: 'string' }, 'submit-spread': { type: 'string' }, gateways: { type: 'string' },
       workers: { type: 'string' }, 'load-procs': { type: 'string' }, 'source-ips': { type: 'string' }, 'stampede-rate': { type: 'string' },
-      outstanding: { type: 'string' }, sitting: { type: 'string' }, 'report-dir': { type: 'string' }, timeout: { type: 'string' },
+      outstanding: { type: 'string' }, client: { type: 'string' }, sitting: { type: 'string' }, 'report-dir': { type: 'string' }, timeout: { type: 'string' },
       keep: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -77,6 +81,8 @@ export function parseCapacityArgs(argv: string[]): CapacityArgs | 'help' {
   }
   const ips = intOption('source-ips', values['source-ips'], Math.max(2, Math.ceil(candidates / 5000)), 1, 250);
   const stampedeRate = numberOption('stampede-rate', values['stampede-rate'], 2500, 1, 100_000);
+  const client = values.client ?? 'lean';
+  if (client !== 'lean' && client !== 'sdk') throw new Error(`--client must be lean or sdk, got "${client}"`);
   const proctors = intOption('proctors', values.proctors, 5, 0, 1000);
   const expectedS = candidates / stampedeRate + holdS + warmupS + answerS + submitSpreadS;
   return {
@@ -94,6 +100,7 @@ export function parseCapacityArgs(argv: string[]): CapacityArgs | 'help' {
     sourceIps: Array.from({ length: ips }, (_, i) => `127.0.0.${i + 2}`),
     stampedeRate,
     outstanding: intOption('outstanding', values.outstanding, 400, 1, 100_000),
+    client,
     sitting: values.sitting ?? 'capacity',
     reportDir: values['report-dir'],
     timeoutS: numberOption('timeout', values.timeout, Math.ceil(expectedS + 600), 10, 7 * 86_400),

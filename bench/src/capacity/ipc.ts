@@ -15,7 +15,7 @@ export const zeroCounters = (): Counters => ({ ...zeroAnswerCounters(), submitte
 
 export type ToLoad =
   /** stampede: connect + auth + join every candidate of this share, `connectPerSec` at most, `maxOutstanding` handshakes at once */
-  | { type: 'prepare'; url: string; candidates: CandidateTicket[]; sourceIps: string[]; connectPerSec: number; maxOutstanding: number }
+  | { type: 'prepare'; url: string; client: 'lean' | 'sdk'; candidates: CandidateTicket[]; sourceIps: string[]; connectPerSec: number; maxOutstanding: number }
   /** answer phase: saves paced to `intervalMs` per candidate from startAt; latencies count from measureFrom to endAt */
   | { type: 'answer'; startAt: number; measureFrom: number; endAt: number; intervalMs: number; drainTimeoutMs: number }
   /** submit phase: every candidate submits once, at a random moment within [startAt, startAt + spreadMs] */

@@ -1,19 +1,21 @@
 /**
- * A capacity load process: forked by main.ts, holds its share of candidates as real SDK clients
- * (ExamClient through CandidateDriver, the same driver as bench:answers) and does only what the
+ * A capacity load process: forked by main.ts, holds its share of candidates — lean protocol
+ * clients (lean-candidate.ts) or real SDK clients (--client sdk) — and does only what the
  * orchestrator says — stampede, answer, submit, close — so every load process acts in step.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { CandidateDriver, sleep, type LoadMetrics } from '../answers/candidate.js';
+import { sleep, type LoadMetrics } from '../answers/candidate.js';
 import { Samples } from '../answers/stats.js';
 import { ramp, serveOrchestrator } from '../common/load-ipc.js';
 import { zeroCounters, type Counters, type FromLoad, type ToLoad } from './ipc.js';
+import { LeanCandidate, type LoadCandidate } from './lean-candidate.js';
+import { SdkCandidate } from './sdk-candidate.js';
 
 const counters = zeroCounters();
 const metrics: LoadMetrics = { counters, ackMs: new Samples(1 << 16), commitMs: new Samples(1 << 16), errorSamples: new Set() };
 const joinMs = new Samples(1 << 14);
 const submitMs = new Samples(1 << 14);
-const drivers: CandidateDriver[] = [];
+const drivers: LoadCandidate[] = [];
 const loopDelay = monitorEventLoopDelay({ resolution: 10 });
 loopDelay.enable();
 /** how many samples of each kind the previous progress message already carried */
@@ -24,7 +26,7 @@ let send: (message: FromLoad) => void = () => {};
 
 function snapshot(): Counters {
   let pending = 0;
-  for (const d of drivers) pending += d.client.pendingCount();
+  for (const d of drivers) pending += d.pendingCount();
   return { ...counters, pending };
 }
 
@@ -49,7 +51,8 @@ async function handle(msg: ToLoad): Promise<void> {
       progressTimer ??= setInterval(progress, 1000);
       const { url, candidates, sourceIps } = msg;
       for (let i = 0; i < candidates.length; i++) {
-        drivers.push(new CandidateDriver(url, candidates[i]!.token, sourceIps[i % sourceIps.length]!, undefined, metrics));
+        const source = sourceIps[i % sourceIps.length]!;
+        drivers.push(msg.client === 'sdk' ? new SdkCandidate(url, candidates[i]!.token, source, metrics) : new LeanCandidate(url, candidates[i]!.token, source, metrics));
       }
       await ramp(drivers.length, msg.connectPerSec, msg.maxOutstanding, async (i) => {
         const startedAt = performance.now();
@@ -78,7 +81,7 @@ async function handle(msg: ToLoad): Promise<void> {
           await sleep(Math.max(0, msg.startAt + Math.random() * msg.spreadMs - Date.now()));
           const startedAt = performance.now();
           try {
-            await d.client.submit();
+            await d.submit();
             submitMs.add(performance.now() - startedAt);
             counters.submitted++;
           } catch (err) {
@@ -92,7 +95,7 @@ async function handle(msg: ToLoad): Promise<void> {
     }
     case 'close': {
       clearInterval(progressTimer);
-      await Promise.all(drivers.map((d) => d.client.close()));
+      await Promise.all(drivers.map((d) => d.close()));
       send({ type: 'closed' });
       setTimeout(() => process.exit(0), 100);
       return;

@@ -109,7 +109,7 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
     stampedeCpu.mark();
     const t0 = Date.now();
     const shares = Array.from({ length: args.loadProcs }, (_, p) => tickets.filter((_, i) => i % args.loadProcs === p));
-    fleet.send((p) => ({ type: 'prepare', url: stack.url, candidates: shares[p]!, sourceIps: args.sourceIps, connectPerSec: args.stampedeRate / args.loadProcs, maxOutstanding: args.outstanding }));
+    fleet.send((p) => ({ type: 'prepare', url: stack.url, client: args.client, candidates: shares[p]!, sourceIps: args.sourceIps, connectPerSec: args.stampedeRate / args.loadProcs, maxOutstanding: args.outstanding }));
     const prepared = await fleet.collect('prepared', (args.candidates / args.stampedeRate + 300) * 1000);
     const cpuStampede = stampedeCpu.sinceMark();
     const afterStampede = fleet.totals();

@@ -101,6 +101,7 @@ export function buildCapacityResult(f: CapacityFacts): Record<string, unknown> {
     load_procs: f.args.loadProcs,
     source_ips: f.args.sourceIps.length,
     stampede_rate: f.args.stampedeRate,
+    client: f.args.client,
     machine: { cores, cpu: cpus()[0]?.model ?? 'unknown', mem_gib: Math.round(totalmem() / 2 ** 30), loadavg_before: f.loadAvgBefore },
     server_env: env,
     error_samples: f.errorSamples,
