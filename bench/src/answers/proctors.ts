@@ -8,16 +8,29 @@ import type { TokenService } from '../../../server/src/auth/tokens.js';
  * gives a commit → proctor-screen latency sample (server clock at arrival minus commit time).
  */
 export async function startProctors(opts: { url: string; count: number; sittingId: string; sql: Sql; tokens: TokenService }) {
+  return watchAsProctors(opts.url, await proctorTokens(opts));
+}
+
+/** Tokens of one administrator (the whole sitting) and count-1 center proctors, one per center in turn. */
+export async function proctorTokens(opts: { count: number; sittingId: string; sql: Sql; tokens: TokenService }): Promise<string[]> {
   const centers = (await opts.sql.unsafe<{ center_id: string }[]>(
     'SELECT DISTINCT c.center_id FROM sitting_candidates sc JOIN candidates c ON c.id = sc.candidate_id WHERE sc.sitting_id = $1 ORDER BY 1',
     [opts.sittingId],
   )).map((r) => r.center_id);
-  const clients: ProctorClient[] = [];
+  const tokens: string[] = [];
   for (let i = 0; i < opts.count; i++) {
     const admin = i === 0 || centers.length === 0;
     const scope = { sittingId: opts.sittingId, role: admin ? ('admin' as const) : ('proctor' as const), districts: [], centers: admin ? [] : [centers[(i - 1) % centers.length]!] };
-    const token = await opts.tokens.issueProctorToken({ proctorId: `bench-proctor-${i}`, scope });
-    const client = new ProctorClient({ url: opts.url, token, maxLatencySamples: 2_000_000 });
+    tokens.push(await opts.tokens.issueProctorToken({ proctorId: `bench-proctor-${i}`, scope }));
+  }
+  return tokens;
+}
+
+/** Proctor clients that connected and took their snapshot, one per token. */
+export async function watchAsProctors(url: string, tokens: string[]) {
+  const clients: ProctorClient[] = [];
+  for (const token of tokens) {
+    const client = new ProctorClient({ url, token, maxLatencySamples: 2_000_000 });
     await client.connect();
     await client.watch();
     clients.push(client);

@@ -14,7 +14,7 @@ Prints live progress; at the end a JSON summary (last stdout line) and an HTML r
   --answer-seconds A    measured answering window (default 60)
   --warmup W            answering seconds before the window, not measured (default 5)
   --proctors K          proctors watching from the answer phase on: 1 administrator + K-1 center proctors (default 5)
-  --submit-spread S     every candidate submits once, at a random moment within S seconds (default 30; 0 skips the submit phase)
+  --submit-spread S     every candidate submits once, at a random moment within S seconds (default 60; 0 skips the submit phase)
   --gateways G          gateway processes on one port, SO_REUSEPORT (default: one per 12,000 candidates, at least 3)
   --workers W           worker processes (default 2)
   --load-procs P        load processes (default: one per 8,000 candidates, at least 2; each stays under the open-file limit)
@@ -74,7 +74,7 @@ export function parseCapacityArgs(argv: string[]): CapacityArgs | 'help' {
   const holdS = numberOption('hold', values.hold, 60, 0, 86_400);
   const answerS = numberOption('answer-seconds', values['answer-seconds'], 60, 1, 3600);
   const warmupS = numberOption('warmup', values.warmup, 5, 0, 600);
-  const submitSpreadS = numberOption('submit-spread', values['submit-spread'], 30, 0, 3600);
+  const submitSpreadS = numberOption('submit-spread', values['submit-spread'], 60, 0, 3600);
   const loadProcs = intOption('load-procs', values['load-procs'], Math.max(2, Math.ceil(candidates / 8000)), 1, 64);
   if (candidates / loadProcs > MAX_SOCKETS_PER_LOAD_PROC) {
     throw new Error(`--load-procs ${loadProcs} would put ${Math.ceil(candidates / loadProcs)} sockets in one process; keep it under ${MAX_SOCKETS_PER_LOAD_PROC} (open-file limit 20,000)`);

@@ -12,6 +12,7 @@ import { LeanSocket, LeanSocketError } from './lean-socket.js';
 
 const CONNECT_TIMEOUT_MS = 30_000;
 const ACK_TIMEOUT_MS = 30_000;
+const SUBMIT_BUDGET_MS = 120_000;
 
 type Ack = { ok: true; data: unknown } | { ok: false; error: { code: string; retryable: boolean } } | undefined;
 
@@ -155,10 +156,19 @@ export class LeanCandidate implements LoadCandidate {
     if (!done) this.m.counters.drainTimeouts++;
   }
 
+  /** Like the SDK: a lost ack or a retryable refusal is tried again (a submit is idempotent), for SUBMIT_BUDGET_MS in all. */
   async submit(): Promise<void> {
     const answers = [...this.latest].map(([questionId, a]) => ({ questionId, seq: a.seq, value: a.value }));
-    const ack = (await this.socket.emitWithAck(EVENTS.submit, { attemptId: this.attemptId, answers }, ACK_TIMEOUT_MS)) as Ack;
-    if (!ack?.ok) throw Object.assign(new Error('submit refused'), { code: ack ? ack.error.code : 'ACK_TIMEOUT' });
+    const giveUpAt = Date.now() + SUBMIT_BUDGET_MS;
+    for (let attempt = 0; ; attempt++) {
+      const ack = (await this.socket.emitWithAck(EVENTS.submit, { attemptId: this.attemptId, answers }, ACK_TIMEOUT_MS)) as Ack;
+      if (ack?.ok) return;
+      const code = ack ? ack.error.code : 'ACK_TIMEOUT';
+      if ((ack && !ack.error.retryable) || !this.socket.open || Date.now() > giveUpAt) throw Object.assign(new Error('submit refused'), { code });
+      this.m.counters.retries++;
+      this.noteError(`submit-retry:${code}`);
+      await sleep(Math.min(5000, 200 * 2 ** attempt) * Math.random());
+    }
   }
 
   async close(): Promise<void> {

@@ -10,23 +10,25 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { candidateId, seedDemo } from '../../../server/src/exam/seed.js';
 import { migrate } from '../../../server/src/store/migrate.js';
-import { closeChildLog, killAllChildren, pidsOf, setChildLog } from '../common/children.js';
+import { closeChildLog, forkTs, killAllChildren, pidsOf, setChildLog, stopChild } from '../common/children.js';
 import { CpuSampler, stackCpuGroups } from '../common/cpu.js';
 import { LoadFleet } from '../common/fleet.js';
 import { rssKb, sumKb } from '../common/proc-stats.js';
 import { dropStackData, freshStackSettings, openBackend, startStack, waitUntil, type Backend, type RunningStack } from '../answers/stack.js';
 import { sleep } from '../answers/candidate.js';
 import { Samples } from '../answers/stats.js';
-import { startProctors } from '../answers/proctors.js';
+import { proctorTokens } from '../answers/proctors.js';
 import { mergeAcked, verifyStored, type AckedSeqs } from '../answers/verify.js';
 import { USAGE, parseCapacityArgs, type CapacityArgs } from './args.js';
 import { zeroCounters, type Counters, type FromLoad, type ToLoad } from './ipc.js';
 import { Timeline } from './timeline.js';
 import { buildCapacityResult, capacityTargets, summaryLines } from './result.js';
 import { writeCapacityReport } from './write-report.js';
+import type { FromProctors, ToProctors } from './proctor-process.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const LOAD_MODULE = join(HERE, 'load-process.ts');
+const PROCTOR_MODULE = join(HERE, 'proctor-process.ts');
 const log = (line: string) => process.stderr.write(`${line}\n`);
 type Fleet = LoadFleet<FromLoad, ToLoad, Counters>;
 
@@ -54,6 +56,8 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
   log(`capacity: stack ready at ${stack.url}: ${args.gateways} gateways on one port, ${args.workers} workers; ${args.loadProcs} load processes, sources ${args.sourceIps[0]}…${args.sourceIps.at(-1)}`);
   // 8,000+ SDK clients per process: give V8 room instead of letting GC pauses pose as latency
   const fleet: Fleet = await LoadFleet.start<FromLoad, ToLoad, Counters>(args.loadProcs, LOAD_MODULE, zeroCounters, { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --max-old-space-size=8192`.trim() });
+  const proctorChild = forkTs('proctors', 'proctors', PROCTOR_MODULE);
+  await nextMessage(proctorChild.proc, 'ready', 60_000);
   const timeline = new Timeline(() => b.queueBacklog());
   const errorsSeen = new Set<string>();
   fleet.members.forEach((m) =>
@@ -65,18 +69,19 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
     }),
   );
   timeline.trackProcesses();
-  const roles = () => new CpuSampler(stackCpuGroups());
+  const roles = () => new CpuSampler(stackCpuGroups(['proctors']));
   const gatewayRssKb = () => sumKb(pidsOf('gateway'), rssKb);
 
-  let proctors: Awaited<ReturnType<typeof startProctors>> | undefined;
   /** every commit → proctor sample, in arrival order: the answer window's slice is reported */
   const proctorAll = new Samples(1 << 16);
+  proctorChild.proc.on('message', (m: FromProctors) => {
+    if (m.type === 'samples') {
+      proctorAll.merge(m.ms);
+      timeline.addProctorSamples(m.ms);
+    } else if (m.type === 'error') log(`capacity: proctors: ${m.message}`);
+  });
+  const toProctors = (m: ToProctors) => proctorChild.proc.send(m);
   const ticker = setInterval(() => {
-    if (proctors) {
-      const samples = proctors.samples();
-      proctorAll.merge(samples);
-      timeline.addProctorSamples(samples);
-    }
     const totals = fleet.totals();
     const cpu = timeline.tick(totals);
     const s = timeline.series;
@@ -142,11 +147,13 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
     phase = 'proctors';
     timeline.enterPhase('proctors');
     let proctorsReadyMs: number | null = null;
+    let proctorRosterRows = 0;
     if (args.proctors > 0) {
-      const before = performance.now();
-      proctors = await startProctors({ url: stack.url, count: args.proctors, sittingId: args.sitting, sql: b.sql, tokens: b.tokens });
-      proctorsReadyMs = Math.round(performance.now() - before);
-      log(`capacity: ${args.proctors} proctors watching (${proctors.rows()} roster rows) after ${proctorsReadyMs} ms`);
+      toProctors({ type: 'watch', url: stack.url, tokens: await proctorTokens({ count: args.proctors, sittingId: args.sitting, sql: b.sql, tokens: b.tokens }) });
+      const watching = (await nextMessage(proctorChild.proc, 'watching', 120_000)) as Extract<FromProctors, { type: 'watching' }>;
+      proctorsReadyMs = watching.readyMs;
+      proctorRosterRows = watching.rows;
+      log(`capacity: ${args.proctors} proctors watching (${proctorRosterRows} roster rows) after ${proctorsReadyMs} ms`);
     }
 
     phase = 'answer';
@@ -158,19 +165,20 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
     let proctorAllFrom = 0;
     setTimeout(() => {
       answerCpu.mark();
-      proctors?.reset(); // drops the warm-up's samples not yet collected
+      toProctors({ type: 'reset' }); // drops the warm-up's samples not yet collected
       proctorAllFrom = proctorAll.count;
     }, measureFrom - Date.now());
     let cpuAnswer: Record<string, number> = {};
     let proctorWindow = new Samples();
     const windowEnd = setTimeout(() => {
       cpuAnswer = answerCpu.sinceMark();
-      proctorWindow = Samples.from(proctorAll.since(proctorAllFrom));
       phase = 'drain';
     }, endAt - Date.now());
     fleet.send({ type: 'answer', startAt, measureFrom, endAt, intervalMs: (joined / args.rate) * 1000, drainTimeoutMs: 60_000 });
     const answered = await fleet.collect('answered', (args.warmupS + args.answerS + 180) * 1000);
     clearTimeout(windowEnd);
+    // the window's saves and the drain's commits of them: every saved line a proctor saw meanwhile
+    proctorWindow = Samples.from(proctorAll.since(proctorAllFrom));
     const afterAnswer = fleet.totals();
     const ackMs = new Samples(1 << 16);
     const commitMs = new Samples(1 << 16);
@@ -196,7 +204,7 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
 
     phase = 'verify';
     timeline.enterPhase('verify');
-    proctors?.close();
+    toProctors({ type: 'close' });
     let backlog: number | null = null;
     await waitUntil(async () => (backlog = await b.queueBacklog()) === 0, 60_000, 'the answer queue to drain', 250).catch((err: Error) => log(`capacity: ${err.message}; ${backlog} job(s) left`));
     const verification = await verifyStored(b.sql, acked);
@@ -206,6 +214,7 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
 
     phase = 'stop';
     await fleet.close();
+    await stopChild(proctorChild, 5000);
     await stack.stop();
     if (!keepData) await dropStackData(b);
     await b.close();
@@ -214,7 +223,7 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
     const files = { json: join(reportDir, `capacity-${stamp}.json`), html: join(reportDir, `capacity-${stamp}.html`), timeline: join(reportDir, `capacity-${stamp}.timeline.json`), log: join(reportDir, `capacity-${stamp}.log`) };
     const result = buildCapacityResult({
       args, counters: { stampede: afterStampede, hold: atHoldEnd, answer: afterAnswer, end: atEnd }, rampS, joinMs, ackMs, commitMs,
-      proctorMs: proctorWindow, submitMs, proctorsReadyMs, proctorRosterRows: proctors?.rows() ?? 0, answerWindowS: args.answerS, verification,
+      proctorMs: proctorWindow, submitMs, proctorsReadyMs, proctorRosterRows, answerWindowS: args.answerS, verification,
       attemptsByStatus: Object.fromEntries(statusRows.map((r) => [r.status, r.n])), gatewayRssKbBefore, gatewayRssKbHeld, gatewayConnections,
       cpuIdle, cpuAnswer, cpuStampede, emptyStackCpu, loadAvgBefore, errorSamples: [...errors], durationS: (Date.now() - started) / 1000,
       startedAt: new Date(started), reportFiles: files,
@@ -228,6 +237,23 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
   } finally {
     clearInterval(ticker);
   }
+}
+
+/** The next message of `type` from a child process (rejects on an `error` message or the timeout). */
+function nextMessage(proc: import('node:child_process').ChildProcess, type: string, timeoutMs: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(() => reject(new Error(`no "${type}" from a child within ${timeoutMs} ms`))), timeoutMs);
+    const onMessage = (m: { type: string; message?: string }) => {
+      if (m.type === type) done(() => resolve(m));
+      else if (m.type === 'error') done(() => reject(new Error(m.message)));
+    };
+    const done = (settle: () => void) => {
+      clearTimeout(timer);
+      proc.off('message', onMessage);
+      settle();
+    };
+    proc.on('message', onMessage);
+  });
 }
 
 /** Open file descriptors of a gateway (its sockets plus a few dozen others): the per-process connection spread. */

@@ -90,6 +90,7 @@ export function buildCapacityResult(f: CapacityFacts): Record<string, unknown> {
     submit_errors: f.counters.end.submitErrors,
     submit_p50_ms: p(f.submitMs, 50),
     submit_p99_ms: p(f.submitMs, 99),
+    submit_spread_s: f.args.submitSpreadS,
     attempts_by_status: f.attemptsByStatus,
     idle_cpu_pct_by_role: f.cpuIdle,
     idle_server_cpu_pct_of_core: serverCpu(f.cpuIdle),

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
  */
 export interface Child {
   name: string;
-  role: 'gateway' | 'worker' | 'load' | 'baseline';
+  role: 'gateway' | 'worker' | 'load' | 'baseline' | 'proctors';
   proc: ChildProcess;
   exited: Promise<number | null>;
 }
@@ -69,7 +69,7 @@ export function spawnServerRole(name: string, role: 'gateway' | 'worker', server
 }
 
 /** A TypeScript module of the bench as an IPC child; structured clone lets typed arrays cross cheaply. */
-export function forkTs(name: string, role: 'load' | 'baseline', modulePath: string, args: string[] = [], env?: NodeJS.ProcessEnv): Child {
+export function forkTs(name: string, role: 'load' | 'baseline' | 'proctors', modulePath: string, args: string[] = [], env?: NodeJS.ProcessEnv): Child {
   const proc = fork(modulePath, args, {
     execArgv: [...profileArgs, '--import', 'tsx'],
     serialization: 'advanced',

@@ -109,7 +109,7 @@ export class CpuSampler {
 }
 
 /** CPU groups of a benchmark run: each role of the stack, the load processes, Postgres, Redis, the orchestrator. */
-export function stackCpuGroups(extraRoles: Array<'baseline'> = []): Groups {
+export function stackCpuGroups(extraRoles: Array<'baseline' | 'proctors'> = []): Groups {
   const groups: Groups = {
     gateway: () => pidsOf('gateway'),
     worker: () => pidsOf('worker'),
