@@ -12,6 +12,13 @@ import { TokenService } from '../../../server/src/auth/tokens.js';
 import { createAnswerQueue } from '../../../server/src/answers/queue.js';
 import { spawnServerRole, stopChild, type Child } from '../common/children.js';
 
+/**
+ * A gateway's young generation capped at 4 MB per semi-space (V8's default grows to 16): during a
+ * join stampede the default let 5,000 sockets take 325 MB of RSS, with this 175 MB (one gateway,
+ * bench:capacity). infra/ sets the same flag for gateways.
+ */
+export const GATEWAY_NODE_OPTIONS = '--max-semi-space-size=4';
+
 export const SERVER_DIR = join(dirname(fileURLToPath(import.meta.url)), '../../../server');
 
 /** What the orchestrator talks to besides the sockets: Postgres (seed, verify), Redis (queue, cleanup), tokens. */
@@ -122,7 +129,10 @@ export async function startStack(backend: Backend, s: StackSettings, gateways: n
   const gw: Child[] = [];
   const wk: Child[] = [];
   for (let i = 1; i <= workers; i++) wk.push(spawnServerRole(`worker-${i}`, 'worker', SERVER_DIR, { ...env, GATEWAY_ID: `bench-worker-${i}` }));
-  for (let i = 1; i <= gateways; i++) gw.push(spawnServerRole(`gateway-${i}`, 'gateway', SERVER_DIR, { ...env, GATEWAY_ID: `bench-gw-${i}` }));
+  // Node flags of the gateways only, as infra/ deploys them (BENCH_GATEWAY_NODE_OPTIONS overrides; '' = none)
+  const gatewayFlags = process.env.BENCH_GATEWAY_NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS;
+  const gatewayEnv = gatewayFlags ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${gatewayFlags}`.trim() } : {};
+  for (let i = 1; i <= gateways; i++) gw.push(spawnServerRole(`gateway-${i}`, 'gateway', SERVER_DIR, { ...env, ...gatewayEnv, GATEWAY_ID: `bench-gw-${i}` }));
   const stop = async () => {
     // gateways first: they flush their open batches into the queue the workers still drain
     await Promise.all(gw.map((c) => stopChild(c, 15_000)));

@@ -6,6 +6,12 @@ export const DEADLINE_QUEUE = 'attempt-deadlines';
 /** auto-submit runs this long after deadline + grace, so the last in-time answers are usually committed first */
 export const AUTO_SUBMIT_SETTLE_MS = 500;
 
+/** Jobs of joins are gathered this long, or up to this many, into one addBulk: one Redis write instead of one per join. */
+const COALESCE_MS = 20;
+const COALESCE_MAX = 500;
+
+type ScheduleItem = { attemptId: string; deadline: number; graceMs: number; previousDeadline?: number | null };
+
 export interface DeadlineJob {
   attemptId: string;
   /** the deadline this job was scheduled for; a job whose deadline has moved does nothing */
@@ -27,11 +33,42 @@ export class DeadlineScheduler {
     });
   }
 
+  private pending: { item: ScheduleItem; settle: (err?: Error) => void }[] = [];
+  private timer: NodeJS.Timeout | null = null;
+
   static jobId(attemptId: string, deadline: number): string {
     return `${attemptId}@${deadline}`;
   }
 
-  async schedule(items: { attemptId: string; deadline: number; graceMs: number; previousDeadline?: number | null }[]): Promise<void> {
+  /**
+   * Schedules one new attempt's job within COALESCE_MS, together with the others' (a join stampede
+   * is thousands per second). Resolves or rejects with its batch.
+   */
+  scheduleSoon(item: ScheduleItem): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ item, settle: (err) => (err ? reject(err) : resolve()) });
+      if (this.pending.length >= COALESCE_MAX) void this.flushPending();
+      else this.timer ??= setTimeout(() => void this.flushPending(), COALESCE_MS);
+    });
+  }
+
+  private async flushPending(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      await this.schedule(batch.map((p) => p.item));
+      for (const p of batch) p.settle();
+    } catch (err) {
+      for (const p of batch) p.settle(err as Error);
+    }
+  }
+
+  async schedule(items: ScheduleItem[]): Promise<void> {
+    // jobs still gathered by scheduleSoon go first, so a move of their deadline right after cannot overtake them
+    if (this.pending.length > 0) await this.flushPending();
     const now = Date.now();
     await this.queue.addBulk(
       items.map(({ attemptId, deadline, graceMs }) => ({
@@ -49,11 +86,13 @@ export class DeadlineScheduler {
   }
 
   async delayOf(attemptId: string, deadline: number): Promise<number | null> {
+    await this.flushPending();
     const job = await this.queue.getJob(DeadlineScheduler.jobId(attemptId, deadline));
     return job ? job.timestamp + (job.opts.delay ?? 0) : null;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.flushPending();
     return this.queue.close();
   }
 }

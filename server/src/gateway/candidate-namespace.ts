@@ -62,7 +62,9 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
   });
 
   nsp.on('connection', (socket: CandidateSocket) => {
-    const log = deps.logger.child({ socket: socket.id, candidate: socket.data.claims.candidateId });
+    // a pino child only when something is logged: one per socket cost CPU at each join and memory for the connection's life
+    const log = () => deps.logger.child({ socket: socket.id, candidate: socket.data.claims.candidateId });
+    const debug = deps.logger.isLevelEnabled('debug');
 
     const handle = ackedHandlers(socket as unknown as Socket, log);
 
@@ -78,7 +80,7 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
       await socket.join(attemptRoom(joined.attemptId));
       lifecycle.takeOver(joined.attemptId, socket.id);
       if (!rejoin) await presence.joined(socket, joined, prior);
-      log.debug({ attempt: joined.attemptId, status: joined.status }, 'joined');
+      if (debug) log().debug({ attempt: joined.attemptId, status: joined.status }, 'joined');
       if (joined.status === 'lobby') {
         await socket.join(lobbyRoom(joined.sittingId));
         setImmediate(() => lifecycle.enteredLobby(socket, joined.sittingId)); // after the reply below
@@ -134,7 +136,7 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
 
     socket.on('disconnect', (reason) => {
       presence.left(socket);
-      log.debug({ reason }, 'disconnected');
+      if (debug) log().debug({ reason }, 'disconnected');
     });
   });
 }

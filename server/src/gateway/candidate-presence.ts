@@ -53,7 +53,9 @@ export function candidatePresence(deps: PresenceDeps) {
         } else if (prior && !prior.online && prior.ip && ip && prior.ip !== ip) {
           await deps.alerts.open(joined.attemptId, joined.scope, 'ip_change', `${prior.ip} → ${ip}`);
         }
-        await deps.alerts.close(joined.attemptId, joined.scope, ['disconnected']);
+        // a 'disconnected' alert needs a presence row (sweep-alerts.sql): none existed at this join's read, so
+        // a first connection has nothing to close and saves the statement
+        if (prior) await deps.alerts.close(joined.attemptId, joined.scope, ['disconnected']);
       })();
     },
 

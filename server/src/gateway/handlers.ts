@@ -8,10 +8,13 @@ export function connectError(error: ProtocolError): Error & { data: ProtocolErro
   return Object.assign(new Error(error.message), { data: error });
 }
 
-export function toProtocolError(err: unknown, logger: Logger): ProtocolError {
+/** A logger, or how to make one when needed (a socket's child logger, built only on an error). */
+export type LoggerSource = Logger | (() => Logger);
+
+export function toProtocolError(err: unknown, logger: LoggerSource): ProtocolError {
   if (err instanceof ExamhallError) return err.error;
   if (isDatabaseUnavailable(err)) return protocolError('STORE_UNAVAILABLE');
-  logger.error({ err }, 'unexpected error in a socket handler');
+  (typeof logger === 'function' ? logger() : logger).error({ err }, 'unexpected error in a socket handler');
   return protocolError('INTERNAL');
 }
 
@@ -32,7 +35,7 @@ export function parse<T extends z.ZodType>(schema: T, payload: unknown): z.infer
  * Registers acked handlers on a socket: every frame must carry an ack callback, and any failure
  * becomes a coded error ack. Frames of events not registered get UNKNOWN_EVENT.
  */
-export function ackedHandlers(socket: Socket, log: Logger) {
+export function ackedHandlers(socket: Socket, log: LoggerSource) {
   const known = new Set<string>();
   socket.onAny((event: string, ...args: unknown[]) => {
     if (known.has(event)) return;

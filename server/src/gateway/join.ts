@@ -41,7 +41,12 @@ interface AttemptContextRow extends AttemptTimingRow {
   presence_online: boolean | null;
   presence_ip: string | null;
   presence_user_agent: string | null;
+  /** the attempt's stored answers (attempt-answers.sql's rows), [] without an attempt */
+  answers: { question_id: string; seq: number; value: StoredAnswer['value'] }[];
 }
+
+/** start-attempt.sql's row: the new attempt's own columns. */
+type CreatedAttemptRow = Pick<AttemptContextRow, 'attempt_id' | 'status' | 'started_at' | 'deadline_at' | 'extension_s' | 'paused_at' | 'paused_ms' | 'submitted_at' | 'locked_at'>;
 
 /** The attempt's last known connection before this join (for second-device and IP-change alerts). */
 export interface PriorPresence {
@@ -63,7 +68,7 @@ export interface JoinDeps {
 /**
  * Joins a candidate to its attempt in the token's sitting, creating it on the first join — in the
  * lobby when the sitting waits for a start signal, otherwise with its clock started now.
- * Costs two or three small queries; the exam content comes from the gateway's memory.
+ * Costs one query (a rejoin) or two (a first join); the exam content comes from the gateway's memory.
  */
 export async function joinAttempt(
   deps: JoinDeps,
@@ -83,9 +88,12 @@ export async function joinAttempt(
     if (now >= context.closes_at.getTime()) throw new ExamhallError('SITTING_CLOSED');
     const waitsForSignal = context.start_mode === 'signal' && !context.sitting_started_at;
     const startedAt = waitsForSignal ? null : context.start_mode === 'signal' ? context.sitting_started_at : new Date(now);
-    const created = await runQuery(deps.sql, 'start-attempt', [claims.sittingId, claims.candidateId, deps.gatewayId, waitsForSignal ? 'lobby' : 'in_progress', startedAt]);
+    const created = await runQuery<CreatedAttemptRow>(deps.sql, 'start-attempt', [claims.sittingId, claims.candidateId, deps.gatewayId, waitsForSignal ? 'lobby' : 'in_progress', startedAt]);
     startedHere = created.length > 0 && !waitsForSignal;
-    context = await readContext(deps.sql, claims); // also covers a concurrent first join from another device
+    // created here: the sitting's and candidate's columns are as read, the attempt's come back from the insert
+    // (a brand-new attempt has no answers and no presence yet); otherwise a concurrent first join from
+    // another device created it: read what it made
+    context = created[0] ? { ...context, ...created[0], answers: [] } : await readContext(deps.sql, claims);
   }
   if (context.status === 'lobby' && context.sitting_started_at) {
     // created in the lobby while the start signal was being given: start like everyone else
@@ -96,16 +104,14 @@ export async function joinAttempt(
   if (startedHere && inputs) {
     // best effort: if Redis is down now, the workers' sweep auto-submits from Postgres instead
     deps.scheduler
-      .schedule([{ attemptId: context.attempt_id!, deadline: unpausedDeadline(inputs), graceMs: context.grace_s * 1000 }])
+      .scheduleSoon({ attemptId: context.attempt_id!, deadline: unpausedDeadline(inputs), graceMs: context.grace_s * 1000 })
       .catch((err: Error) => deps.logger.warn({ err: err.message }, 'could not schedule auto-submit; the sweep will'));
   }
   const { attempt_id: attemptId, status } = context;
   if (!attemptId || !status) throw new ExamhallError('INTERNAL', 'attempt was not created');
 
-  const [content, answerRows] = await Promise.all([
-    deps.contents.get(context.exam_id, context.exam_version),
-    runQuery<{ question_id: string; seq: number; value: StoredAnswer['value'] }>(deps.sql, 'attempt-answers', [attemptId]),
-  ]);
+  const content = await deps.contents.get(context.exam_id, context.exam_version);
+  const answerRows = context.answers;
   const joined: JoinedAttempt = {
     attemptId,
     sittingId: context.sitting_id,

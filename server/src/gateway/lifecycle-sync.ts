@@ -7,6 +7,9 @@ import { buildJoinReply } from './join.js';
 
 export const lobbyRoom = (sittingId: string) => `lobby:${sittingId}`;
 const SESSION_REPLACED = 'internal:session-replaced';
+/** the same for many attempts: takeovers are sent to the other gateways in one message per few ms */
+const SESSIONS_REPLACED = 'internal:sessions-replaced';
+const TAKEOVER_COALESCE_MS = 10;
 
 /** The sockets of a room that this gateway holds (rooms are per process; the adapter fans out). */
 function localSockets(nsp: CandidateNamespace, room: string): CandidateSocket[] {
@@ -56,7 +59,17 @@ export function syncLifecycle(nsp: CandidateNamespace, logger: Logger) {
       socket.disconnect(true);
     }
   };
+  // one message per join was a Redis publish, and a decode on every other gateway, per candidate
   nsp.on(SESSION_REPLACED as never, ((attemptId: string, keepSocketId: string) => replaceLocal(attemptId, keepSocketId)) as never);
+  nsp.on(SESSIONS_REPLACED as never, ((pairs: [string, string][]) => {
+    for (const [attemptId, keepSocketId] of pairs) replaceLocal(attemptId, keepSocketId);
+  }) as never);
+  let takeovers: [string, string][] = [];
+  const sendTakeovers = () => {
+    const pairs = takeovers;
+    takeovers = [];
+    nsp.serverSideEmit(SESSIONS_REPLACED as never, pairs as never);
+  };
 
   return {
     /** a socket that just entered the lobby: if the signal already came, start it at once */
@@ -67,7 +80,7 @@ export function syncLifecycle(nsp: CandidateNamespace, logger: Logger) {
     /** the newest device owns the attempt: older sockets, on any gateway, are told and closed */
     takeOver(attemptId: string, socketId: string) {
       replaceLocal(attemptId, socketId);
-      nsp.serverSideEmit(SESSION_REPLACED as never, attemptId as never, socketId as never);
+      if (takeovers.push([attemptId, socketId]) === 1) setTimeout(sendTakeovers, TAKEOVER_COALESCE_MS);
     },
   };
 }
