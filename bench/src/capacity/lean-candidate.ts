@@ -37,6 +37,8 @@ export class LeanCandidate implements LoadCandidate {
   /** acked, not yet covered by `answer:committed`: per question, (seq, start) in seq order */
   private readonly uncommitted = new Map<string, Array<{ seq: number; startedAt: number }>>();
   private uncommittedCount = 0;
+  /** highest seq per question that a commit notice covered */
+  private readonly committedSeq = new Map<string, number>();
   private drained: (() => void) | undefined;
   private measureFrom = Number.POSITIVE_INFINITY;
   private closing = false;
@@ -111,6 +113,12 @@ export class LeanCandidate implements LoadCandidate {
         if (now >= this.measureFrom && now <= giveUpAt) this.m.counters.ackedInWindow++;
         if (timed) this.m.ackMs.add(performance.now() - startedAt);
         this.ackedSeq.set(questionId, seq);
+        if ((this.committedSeq.get(questionId) ?? 0) >= seq) {
+          // the commit notice came first: ack and notice can arrive in one read, and this continuation runs after both
+          this.m.counters.committed++;
+          if (timed) this.m.commitMs.add(performance.now() - startedAt);
+          return;
+        }
         let list = this.uncommitted.get(questionId);
         if (!list) this.uncommitted.set(questionId, (list = []));
         list.push({ seq, startedAt: timed ? startedAt : Number.NaN });
@@ -133,6 +141,7 @@ export class LeanCandidate implements LoadCandidate {
   private onCommitted(notice: { items?: Array<{ questionId: string; seq: number }> }): void {
     const now = performance.now();
     for (const { questionId, seq } of notice.items ?? []) {
+      if ((this.committedSeq.get(questionId) ?? 0) < seq) this.committedSeq.set(questionId, seq);
       const list = this.uncommitted.get(questionId);
       if (!list) continue;
       let covered = 0;

@@ -52,7 +52,7 @@ export class AttemptFinalizer {
         if (now < deadline + graceMs) return { kind: 'not_due', deadline, graceMs };
       }
       if (request.finalAnswers?.length) {
-        const content = await this.deps.contents.get(row.exam_id, row.exam_version);
+        const content = await this.deps.contents.get(row.exam_id, row.exam_version, tx);
         for (const answer of request.finalAnswers) {
           const misfit = checkAnswerFitsPaper(content, answer.questionId, answer.value);
           if (misfit) throw new ExamhallError(misfit, answer.questionId);
@@ -95,8 +95,9 @@ export class AttemptFinalizer {
 
   private async score(tx: Sql, row: LockedRow) {
     const [content, keys, answerRows] = await Promise.all([
-      this.deps.contents.get(row.exam_id, row.exam_version),
-      this.deps.keys.get(row.exam_id, row.exam_version),
+      // through the transaction: a pooled read here can deadlock the pool (ExamContentCache.get)
+      this.deps.contents.get(row.exam_id, row.exam_version, tx),
+      this.deps.keys.get(row.exam_id, row.exam_version, tx),
       runQuery<{ question_id: string; value: AnswerValue }>(tx, 'attempt-answers', [row.attempt_id]),
     ]);
     return scoreAttempt(content.questions, keys, new Map(answerRows.map((r) => [r.question_id, r.value])));

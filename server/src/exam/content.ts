@@ -29,36 +29,46 @@ export function toExamContent(examId: string, version: number, title: string, qu
  */
 export class ExamContentCache {
   private readonly cache: AsyncCache<ExamContent>;
-  constructor(sql: Sql) {
-    this.cache = new AsyncCache(async (cacheKey) => {
-      const [examId, version] = splitVersionKey(cacheKey);
-      const rows = await runQuery<{ title: string; content: unknown }>(sql, 'load-exam', [examId, version]);
-      const row = rows[0];
-      if (!row) throw new ExamhallError('SITTING_NOT_FOUND', `exam ${examId}@${version} is missing`);
-      const content = StoredContent.parse(row.content);
-      return toExamContent(examId, version, row.title, content.questions, content.sections);
-    });
+  constructor(private readonly sql: Sql) {
+    this.cache = new AsyncCache((cacheKey) => loadContent(this.sql, cacheKey));
   }
 
-  get(examId: string, version: number): Promise<ExamContent> {
-    return this.cache.get(versionKey(examId, version));
+  /**
+   * `via`: the caller's transaction, if it holds one. Loading through the pool instead would need a
+   * second connection: with every pooled connection inside such a transaction (a submit stampede),
+   * none is left and they all wait forever.
+   */
+  get(examId: string, version: number, via?: Sql): Promise<ExamContent> {
+    return this.cache.get(versionKey(examId, version), via ? (key) => loadContent(via, key) : undefined);
   }
+}
+
+async function loadContent(sql: Sql, cacheKey: string): Promise<ExamContent> {
+  const [examId, version] = splitVersionKey(cacheKey);
+  const rows = await runQuery<{ title: string; content: unknown }>(sql, 'load-exam', [examId, version]);
+  const row = rows[0];
+  if (!row) throw new ExamhallError('SITTING_NOT_FOUND', `exam ${examId}@${version} is missing`);
+  const content = StoredContent.parse(row.content);
+  return toExamContent(examId, version, row.title, content.questions, content.sections);
 }
 
 /** Answer keys per exam version, for scoring. Held by whoever finalises attempts; never sent to a socket. */
 export class ExamKeyCache {
   private readonly cache: AsyncCache<ReadonlyMap<string, AnswerKey>>;
-  constructor(sql: Sql) {
-    this.cache = new AsyncCache(async (cacheKey) => {
-      const [examId, version] = splitVersionKey(cacheKey);
-      const rows = await runQuery<{ question_id: string; key: unknown }>(sql, 'load-exam-keys', [examId, version]);
-      return new Map(rows.map((r) => [r.question_id, AnswerKey.parse(r.key)]));
-    });
+  constructor(private readonly sql: Sql) {
+    this.cache = new AsyncCache((cacheKey) => loadKeys(this.sql, cacheKey));
   }
 
-  get(examId: string, version: number): Promise<ReadonlyMap<string, AnswerKey>> {
-    return this.cache.get(versionKey(examId, version));
+  /** `via`: the caller's transaction, if it holds one (see ExamContentCache.get). */
+  get(examId: string, version: number, via?: Sql): Promise<ReadonlyMap<string, AnswerKey>> {
+    return this.cache.get(versionKey(examId, version), via ? (key) => loadKeys(via, key) : undefined);
   }
+}
+
+async function loadKeys(sql: Sql, cacheKey: string): Promise<ReadonlyMap<string, AnswerKey>> {
+  const [examId, version] = splitVersionKey(cacheKey);
+  const rows = await runQuery<{ question_id: string; key: unknown }>(sql, 'load-exam-keys', [examId, version]);
+  return new Map(rows.map((r) => [r.question_id, AnswerKey.parse(r.key)]));
 }
 
 const versionKey = (examId: string, version: number) => `${version}@${examId}`;
