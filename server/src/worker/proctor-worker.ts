@@ -31,7 +31,9 @@ export function startProctorWork(deps: { config: Config; sql: Sql; notifier: Att
       const byKind = new Map<AlertKind | 'closed', string[]>();
       for (const row of changed) {
         const key = row.opened ? row.kind : 'closed';
-        byKind.set(key, [...(byKind.get(key) ?? []), row.attempt_id]);
+        let ids = byKind.get(key);
+        if (!ids) byKind.set(key, (ids = []));
+        ids.push(row.attempt_id); // 40,000 idle alerts can open in one sweep: no copying per row
       }
       for (const [kind, ids] of byKind) await alerts.publish(ids, undefined, kind === 'closed' ? undefined : kind);
     } catch (err) {
@@ -44,8 +46,7 @@ export function startProctorWork(deps: { config: Config; sql: Sql; notifier: Att
   timer.unref();
 
   return {
-    /** after a batch is in Postgres (commit time `at`): tell proctors; never fails the batch */
-    /** after a batch is in Postgres (commit time `at`): tell proctors, batched by the feed */
+    /** after a batch is in Postgres (commit time `at`): tell proctors, batched by the feed; never fails the batch */
     committed(items: readonly { a: string }[], at: number): void {
       const saves = new Map<string, number>();
       for (const item of items) saves.set(item.a, (saves.get(item.a) ?? 0) + 1);
