@@ -46,6 +46,18 @@ describe('sweep-alerts', () => {
     expect(await openAlerts(quiet)).toEqual(['disconnected']);
   });
 
+  it('opens at most 2,000 per kind and sweep, and the next sweep takes the rest', async () => {
+    const many = 2300;
+    const ids = await env.sql.unsafe<{ id: string }[]>(
+      `INSERT INTO candidates (id, center_id, name, extra_time_s) SELECT 'bulk-' || g, (SELECT center_id FROM candidates LIMIT 1), 'x', 0 FROM generate_series(1, $1) g RETURNING id`, [many]);
+    await env.sql.unsafe(`INSERT INTO sitting_candidates (sitting_id, candidate_id) SELECT $1, id FROM unnest($2::text[]) id`, [env.seeded.sittingId, ids.map((r) => r.id)]);
+    for (const { id } of ids) await runQuery(env.sql, 'start-attempt', [env.seeded.sittingId, id, 'test', 'in_progress', new Date(Date.now() - 30 * 60_000)]);
+    const opened = async () => (await sweep()).filter((r) => r.opened && r.kind === 'idle').length;
+    expect(await opened()).toBe(2000);
+    expect(await opened()).toBeGreaterThanOrEqual(many - 2000);
+    expect(await opened()).toBe(0);
+  });
+
   it('lets one sweeper work at a time', async () => {
     await startAttempt(3, 30);
     const [results] = await Promise.all([

@@ -8,6 +8,10 @@
 -- index probe per attempt whatever the statistics say. As NOT EXISTS, stale statistics right after a
 -- 40,000-candidate stampede (autovacuum had not analyzed yet) gave a nested loop that compared every
 -- attempt with every open alert, and the sweep ran for minutes at 180 % CPU.
+-- At most 2,000 alerts open or close per kind and sweep: an insert into alerts takes a KEY SHARE lock
+-- on its attempt (the foreign key) until the statement ends, and a submit waits for it (FOR UPDATE).
+-- 40,000 idle alerts in one statement (every candidate of a sitting 10 minutes without a save) held
+-- submits up for over a minute; in batches they open over a few sweeps instead.
 -- in:  $1 disconnected_s integer, $2 idle_s integer
 -- out: attempt_id, kind and opened (false: closed) of each alert that changed
 WITH sweeper AS (
@@ -20,6 +24,9 @@ disconnected AS (
   JOIN attempts a ON a.id = p.attempt_id
   WHERE (SELECT go FROM sweeper)
     AND NOT p.online AND p.changed_at < now() - make_interval(secs => $1) AND a.status = 'in_progress'
+    -- without an open one already, so that the limit takes new ones, not the same ones every sweep
+    AND (SELECT o.id FROM alerts o WHERE o.attempt_id = p.attempt_id AND o.kind = 'disconnected' AND o.closed_at IS NULL) IS NULL
+  LIMIT 2000
   ON CONFLICT (attempt_id, kind) WHERE closed_at IS NULL DO NOTHING
   RETURNING attempt_id
 ),
@@ -32,14 +39,19 @@ idle AS (
     AND a.started_at < now() - make_interval(secs => $2)
     AND (SELECT o.id FROM alerts o WHERE o.attempt_id = a.id AND o.kind = 'idle' AND o.closed_at IS NULL) IS NULL
     AND coalesce((SELECT max(x.committed_at) FROM answers x WHERE x.attempt_id = a.id), '-infinity') <= now() - make_interval(secs => $2)
+  LIMIT 2000
   ON CONFLICT (attempt_id, kind) WHERE closed_at IS NULL DO NOTHING
   RETURNING attempt_id
 ),
 active_again AS (
   UPDATE alerts o SET closed_at = now(), closed_by = 'system'
-  WHERE (SELECT go FROM sweeper)
-    AND o.kind = 'idle' AND o.closed_at IS NULL
-    AND (SELECT max(x.committed_at) FROM answers x WHERE x.attempt_id = o.attempt_id) > o.last_at
+  WHERE o.id IN (
+    SELECT s.id FROM alerts s
+    WHERE (SELECT go FROM sweeper)
+      AND s.kind = 'idle' AND s.closed_at IS NULL
+      AND (SELECT max(x.committed_at) FROM answers x WHERE x.attempt_id = s.attempt_id) > s.last_at
+    LIMIT 2000
+  )
   RETURNING o.attempt_id
 )
 SELECT attempt_id, 'disconnected' AS kind, true AS opened FROM disconnected
