@@ -1,11 +1,12 @@
 import { ramp, serveOrchestrator } from '../common/load-ipc.js';
+import { runAnswerPhase } from '../common/answer-phase.js';
 /**
  * A load process: forked by main.ts, drives its share of candidates through the real SDK and
  * reports over IPC. It never decides anything by itself: the orchestrator says when to connect,
  * when to start answering and when to close, so all load processes act in step.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { CandidateDriver, sleep, type LoadMetrics } from './candidate.js';
+import { CandidateDriver, type LoadMetrics } from './candidate.js';
 import { runBaselineClients } from './baseline.js';
 import { zeroCounters, type FromLoad, type ToLoad } from './ipc.js';
 import { Samples } from './stats.js';
@@ -46,12 +47,7 @@ async function handle(msg: ToLoad): Promise<void> {
       return;
     }
     case 'go': {
-      const wait = msg.startAt - Date.now();
-      if (wait > 0) await sleep(wait);
-      await Promise.all(drivers.map((d) => d.answerUntil(msg.measureFrom, msg.endAt, msg.intervalMs)));
-      await Promise.all(drivers.map((d) => d.drain(msg.drainTimeoutMs)));
-      const acked: Array<[string, Array<[string, number]>]> = [];
-      for (const d of drivers) if (d.attemptId && d.ackedSeq.size > 0) acked.push([d.attemptId, [...d.ackedSeq]]);
+      const acked = await runAnswerPhase(drivers, msg);
       send({
         type: 'result',
         counters: snapshot(),

@@ -7,6 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sleep, type LoadMetrics } from '../answers/candidate.js';
 import { Samples } from '../answers/stats.js';
 import { ramp, serveOrchestrator } from '../common/load-ipc.js';
+import { runAnswerPhase } from '../common/answer-phase.js';
 import { zeroCounters, type Counters, type FromLoad, type ToLoad } from './ipc.js';
 import { LeanCandidate, type LoadCandidate } from './lean-candidate.js';
 import { SdkCandidate } from './sdk-candidate.js';
@@ -65,12 +66,7 @@ async function handle(msg: ToLoad): Promise<void> {
       return;
     }
     case 'answer': {
-      const wait = msg.startAt - Date.now();
-      if (wait > 0) await sleep(wait);
-      await Promise.all(drivers.map((d) => d.answerUntil(msg.measureFrom, msg.endAt, msg.intervalMs)));
-      await Promise.all(drivers.map((d) => d.drain(msg.drainTimeoutMs)));
-      const acked: Array<[string, Array<[string, number]>]> = [];
-      for (const d of drivers) if (d.attemptId && d.ackedSeq.size > 0) acked.push([d.attemptId, [...d.ackedSeq]]);
+      const acked = await runAnswerPhase(drivers, msg);
       send({ type: 'answered', counters: snapshot(), ackMs: metrics.ackMs.toArray(), commitMs: metrics.commitMs.toArray(), acked, errorSamples: [...metrics.errorSamples] });
       return;
     }
