@@ -15,7 +15,8 @@ interface Reading {
   ticks: Map<number, number>; // pid → utime + stime
 }
 
-function ticksOf(pid: number): number | undefined {
+/** utime + stime of a process in ticks (USER_HZ), undefined when it is gone. */
+export function ticksOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // fields after the parenthesised command name: state is [0], utime [11], stime [12]

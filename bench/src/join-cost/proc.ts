@@ -1,17 +1,8 @@
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { ticksOf } from '../common/cpu.js';
 
-/** utime + stime of a process in ms (USER_HZ = 100 on every mainstream Linux), 0 when it is gone. */
-export function cpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
-export const sumCpuMs = (pids: number[]) => pids.reduce((n, pid) => n + cpuMs(pid), 0);
+/** utime + stime of a process in ms (USER_HZ = 100), 0 when it is gone. */
+const cpuMs = (pid: number): number => (ticksOf(pid) ?? 0) * 10;
 
 /** CPU ms per pid, to difference over an interval (a pid that appears later counts from zero). */
 export function cpuSnapshot(pids: number[]): Map<number, number> {
