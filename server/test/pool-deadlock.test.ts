@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExamClient } from '@examhall/client-sdk';
+import { randomAnswer } from '@examhall/shared';
 import { createTestEnv, type TestEnv } from './helpers/env.js';
 import { startTestNode, tokenFor, type TestNode } from './helpers/node.js';
 
@@ -28,7 +29,8 @@ describe('a submit with a cold answer-key cache', () => {
       await client.connect();
       const joined = await client.join();
       const question = joined.paper!.questions[0]!;
-      await client.saveAnswer(question.id, question.options ? { kind: 'choice', optionIds: [question.options[0]!.id] } : { kind: 'text', text: 'x' });
+      // Papers are shuffled per candidate: the first question may be of any type.
+      await client.saveAnswer(question.id, randomAnswer(question));
       const reply = await client.submit();
       expect(reply.status).toBe('submitted');
     } finally {
