@@ -5,11 +5,11 @@ import { metrics } from '../observability/metrics.js';
 export type Sql = postgres.Sql<Record<string, never>>;
 
 /** One postgres.js pool whose search_path is examhall's schema; bigint columns come back as numbers (seq fits in 2^53). */
-export function connectDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_SCHEMA' | 'PG_POOL_MAX'>): Sql {
+export function connectDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_SCHEMA' | 'PG_POOL_MAX'> & Partial<Pick<Config, 'PG_PLAN_CACHE_MODE'>>): Sql {
   metrics.poolMax.set(config.PG_POOL_MAX);
   return postgres(config.DATABASE_URL, {
     max: config.PG_POOL_MAX,
-    connection: { search_path: config.DATABASE_SCHEMA, application_name: 'examhall' },
+    connection: { search_path: config.DATABASE_SCHEMA, application_name: 'examhall', plan_cache_mode: config.PG_PLAN_CACHE_MODE ?? 'force_custom_plan' },
     onnotice: () => {},
     types: {
       bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },

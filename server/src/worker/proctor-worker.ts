@@ -8,6 +8,8 @@ import { connectRedis } from '../store/redis.js';
 import { AlertRecorder } from '../proctor/alerts.js';
 import { closeDeadGatewaysPresence } from '../proctor/gateway-liveness.js';
 
+type SweepRow = { attempt_id: string; kind: AlertKind; opened: boolean };
+
 /**
  * The workers' part of the proctor feed: after each committed batch, each attempt's last save and a
  * 'saved' line (no query: where the candidate sits is cached by attempt id; the answered count comes
@@ -20,6 +22,7 @@ export function startProctorWork(deps: { config: Config; sql: Sql; notifier: Att
   const redis = connectRedis(config, { maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined); // the sweep logs its own failures
 
+  const sweepTimeoutMs = Math.max(10_000, 2 * config.ALERT_SWEEP_MS);
   let sweeping = false;
   const sweep = async () => {
     if (sweeping) return;
@@ -27,7 +30,12 @@ export function startProctorWork(deps: { config: Config; sql: Sql; notifier: Att
     try {
       const orphaned = await closeDeadGatewaysPresence({ sql, redis, prefix: config.REDIS_PREFIX, feed: notifier.feed, deadAfterMs: config.GATEWAY_DEAD_AFTER_MS });
       if (orphaned) logger.warn({ candidates: orphaned }, 'gateway stopped beating: its candidates marked offline');
-      const changed = await runQuery<{ attempt_id: string; kind: AlertKind; opened: boolean }>(sql, 'sweep-alerts', [config.ALERT_DISCONNECTED_S, config.ALERT_IDLE_S]);
+      // a sweep that overruns is cancelled and the next one starts afresh, rather than holding
+      // Postgres and its alert locks (submits wait on them) for minutes
+      const changed = await sql.begin(async (tx) => {
+        await tx.unsafe(`SET LOCAL statement_timeout = ${sweepTimeoutMs}`);
+        return runQuery<SweepRow>(tx as unknown as Sql, 'sweep-alerts', [config.ALERT_DISCONNECTED_S, config.ALERT_IDLE_S]);
+      });
       const byKind = new Map<AlertKind | 'closed', string[]>();
       for (const row of changed) {
         const key = row.opened ? row.kind : 'closed';

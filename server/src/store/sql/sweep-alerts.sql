@@ -4,10 +4,12 @@
 -- batch, which would cost a statement per batch on the answer path).
 -- One sweeper at a time: the statement's transaction-scoped advisory lock makes a second worker's
 -- sweep a no-op instead of the same work twice.
--- Every per-attempt check is a scalar subquery, which Postgres never turns into a join: it stays one
--- index probe per attempt whatever the statistics say. As NOT EXISTS, stale statistics right after a
--- 40,000-candidate stampede (autovacuum had not analyzed yet) gave a nested loop that compared every
--- attempt with every open alert, and the sweep ran for minutes at 180 % CPU.
+-- Every per-attempt check is a scalar subquery, which Postgres never turns into a join. As NOT EXISTS,
+-- stale statistics right after a 40,000-candidate stampede (autovacuum had not analyzed yet) gave a
+-- nested loop that compared every attempt with every open alert. A subquery is an index probe only if
+-- the plan was made with the tables' real size: a cached plan from when alerts and answers were empty
+-- scans them whole for every attempt, which is why connections use plan_cache_mode force_custom_plan
+-- (PG_PLAN_CACHE_MODE) and the worker runs the sweep under a statement timeout.
 -- At most 2,000 alerts open or close per kind and sweep: an insert into alerts takes a KEY SHARE lock
 -- on its attempt (the foreign key) until the statement ends, and a submit waits for it (FOR UPDATE).
 -- 40,000 idle alerts in one statement (every candidate of a sitting 10 minutes without a save) held
@@ -44,14 +46,16 @@ idle AS (
   RETURNING attempt_id
 ),
 active_again AS (
+  -- ARRAY(...) runs once, then primary-key probes: as `IN (SELECT ... LIMIT)` a plan made while
+  -- alerts was empty re-ran the subquery for every alert, 8 million answer lookups in one sweep
   UPDATE alerts o SET closed_at = now(), closed_by = 'system'
-  WHERE o.id IN (
+  WHERE o.id = ANY (ARRAY(
     SELECT s.id FROM alerts s
     WHERE (SELECT go FROM sweeper)
       AND s.kind = 'idle' AND s.closed_at IS NULL
       AND (SELECT max(x.committed_at) FROM answers x WHERE x.attempt_id = s.attempt_id) > s.last_at
     LIMIT 2000
-  )
+  ))
   RETURNING o.attempt_id
 )
 SELECT attempt_id, 'disconnected' AS kind, true AS opened FROM disconnected
