@@ -61,13 +61,17 @@ export class AttemptFinalizer {
         await flushAnswers(tx, request.gatewayId ?? request.actor, items);
       }
       const score = await this.score(tx, row);
-      const [final] = await runQuery<{ submitted_at: Date }>(tx, 'finalize-attempt', [
-        attemptId, request.status, request.actor, score.score, score.maxScore, score.status, new Date(now),
-      ]);
-      await this.storeQuestionScores(tx, attemptId, score.questions);
-      await runQuery(tx, 'insert-audit', [
-        request.actor, `attempt.${request.status}`, attemptId,
-        JSON.stringify({ ...request.auditDetails, score: score.score, max_score: score.maxScore }), row.sitting_id,
+      // independent writes, pipelined on the transaction's connection: one round trip, not three,
+      // while the attempt's row lock is held (a submit stampede queues on these locks)
+      const [[final]] = await Promise.all([
+        runQuery<{ submitted_at: Date }>(tx, 'finalize-attempt', [
+          attemptId, request.status, request.actor, score.score, score.maxScore, score.status, new Date(now),
+        ]),
+        this.storeQuestionScores(tx, attemptId, score.questions),
+        runQuery(tx, 'insert-audit', [
+          request.actor, `attempt.${request.status}`, attemptId,
+          JSON.stringify({ ...request.auditDetails, score: score.score, max_score: score.maxScore }), row.sitting_id,
+        ]),
       ]);
       return { kind: 'final', status: request.status, submittedAt: final!.submitted_at.getTime(), changed: true };
     })) as FinalizeOutcome;

@@ -9,7 +9,7 @@ export function connectDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_
   metrics.poolMax.set(config.PG_POOL_MAX);
   return postgres(config.DATABASE_URL, {
     max: config.PG_POOL_MAX,
-    connection: { search_path: config.DATABASE_SCHEMA, application_name: 'examhall', plan_cache_mode: config.PG_PLAN_CACHE_MODE ?? 'force_custom_plan' },
+    connection: { search_path: config.DATABASE_SCHEMA, application_name: 'examhall', plan_cache_mode: config.PG_PLAN_CACHE_MODE ?? 'auto' },
     onnotice: () => {},
     types: {
       bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },

@@ -64,7 +64,20 @@ export type QueryName =
   | 'sitting-candidate-ids'
   | 'close-dead-gateway-presence';
 
-/** Runs a named statement as a prepared statement with positional parameters. */
+/**
+ * Statements whose file says `-- plan: each run` are planned at every execution (an unnamed
+ * statement) instead of prepared once. Postgres keeps a prepared statement's generic plan, made
+ * with the table sizes of its first runs, until the next ANALYZE; answers, alerts and presence start
+ * empty in every sitting, so a sweep or batch prepared then kept scanning them whole after they grew
+ * to 40,000 attempts (an alert sweep ran for minutes). These handle a batch or a whole sitting, so
+ * planning (~0.3 ms) is small against their work; single-row statements on the join and answer
+ * path stay prepared, where planning would cost more than running them.
+ */
+const plannedEachRun: ReadonlySet<string> = new Set(
+  [...statements].filter(([, text]) => /^-- plan: each run/m.test(text)).map(([name]) => name),
+);
+
+/** Runs a named statement with positional parameters: prepared, or planned each run (above). */
 export function runQuery<Row extends object = Record<string, unknown>>(
   sql: Sql,
   name: QueryName,
@@ -74,7 +87,7 @@ export function runQuery<Row extends object = Record<string, unknown>>(
   if (!text) throw new Error(`no SQL file named ${name}.sql`);
   metrics.queriesInFlight.inc();
   const done = () => metrics.queriesInFlight.dec();
-  const query = sql.unsafe(text, params as never[], { prepare: true }) as unknown as Promise<Row[]>;
+  const query = sql.unsafe(text, params as never[], { prepare: !plannedEachRun.has(name) }) as unknown as Promise<Row[]>;
   query.then(done, done);
   return query;
 }

@@ -2,6 +2,7 @@
 -- gateway's last heartbeat, with a disconnect in presence_events (for outage compensation).
 -- in:  $1 gateway_id text[], $2 last heartbeat (epoch ms) bigint[]   -- parallel arrays
 -- out: attempt_id, changed_at of each presence closed
+-- plan: each run (see queries.ts)
 WITH dead AS (
   SELECT * FROM unnest($1::text[], $2::bigint[]) AS d (gateway_id, at_ms)
 ),

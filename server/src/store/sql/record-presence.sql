@@ -7,6 +7,7 @@
 -- A newer connect (any session) takes the row over; a disconnect counts only for the session that
 -- holds it (a replaced device leaving does not make the candidate offline).
 -- out: nothing
+-- plan: each run (see queries.ts)
 WITH logged AS (
   INSERT INTO presence_events (attempt_id, session_id, kind, at, ip, gateway_id)
   SELECT t.attempt_id, t.session_id, t.kind, to_timestamp(t.at_ms / 1000.0), t.ip, $12

@@ -2,6 +2,7 @@
 -- in:  $1 sitting_id text, $2 whole_sitting bool, $3 district_id text[], $4 center_id text[]
 -- out: candidate_id, name, center_id, district_id, attempt_id, status, online, changed_at,
 --      current_question, answered, last_save_at, deadline_at (excludes a running pause), paused_at, locked_at
+-- plan: each run (see queries.ts)
 SELECT c.id AS candidate_id, c.name, c.center_id, ce.district_id,
        a.id AS attempt_id, coalesce(a.status, 'not_started') AS status,
        coalesce(p.online, false) AS online, p.changed_at, p.current_question,

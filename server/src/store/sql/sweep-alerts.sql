@@ -8,14 +8,15 @@
 -- stale statistics right after a 40,000-candidate stampede (autovacuum had not analyzed yet) gave a
 -- nested loop that compared every attempt with every open alert. A subquery is an index probe only if
 -- the plan was made with the tables' real size: a cached plan from when alerts and answers were empty
--- scans them whole for every attempt, which is why connections use plan_cache_mode force_custom_plan
--- (PG_PLAN_CACHE_MODE) and the worker runs the sweep under a statement timeout.
+-- scans them whole for every attempt, which is why this statement is planned at every run and the
+-- worker runs it under a statement timeout.
 -- At most 2,000 alerts open or close per kind and sweep: an insert into alerts takes a KEY SHARE lock
 -- on its attempt (the foreign key) until the statement ends, and a submit waits for it (FOR UPDATE).
 -- 40,000 idle alerts in one statement (every candidate of a sitting 10 minutes without a save) held
 -- submits up for over a minute; in batches they open over a few sweeps instead.
 -- in:  $1 disconnected_s integer, $2 idle_s integer
 -- out: attempt_id, kind and opened (false: closed) of each alert that changed
+-- plan: each run (see queries.ts)
 WITH sweeper AS (
   SELECT pg_try_advisory_xact_lock(hashtext('examhall:sweep-alerts')) AS go
 ),

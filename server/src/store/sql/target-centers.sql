@@ -3,6 +3,7 @@
 -- out: center_id, district_id, candidate_id, attempt_id, status — one row per enrolled candidate, and one
 --      row with NULL candidate_id for a center without any (so every existing center's district is known);
 --      an unknown center has no row
+-- plan: each run (see queries.ts)
 SELECT ce.id AS center_id, ce.district_id, sc.candidate_id, a.id AS attempt_id, a.status
 FROM centers ce
 LEFT JOIN (candidates c JOIN sitting_candidates sc ON sc.candidate_id = c.id AND sc.sitting_id = $1) ON c.center_id = ce.id
