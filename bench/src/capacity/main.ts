@@ -24,6 +24,7 @@ import { zeroCounters, type Counters, type FromLoad, type ToLoad } from './ipc.j
 import { Timeline } from './timeline.js';
 import { buildCapacityResult, capacityTargets, summaryLines } from './result.js';
 import { writeCapacityReport } from './write-report.js';
+import { analyzeSchema } from './analyze.js';
 import type { FromProctors, ToProctors } from './proctor-process.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -130,7 +131,7 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
     log(`capacity: ${joined}/${args.candidates} joined in ${rampS} s (join p99 ${Math.round(joinMs.percentile(99))} ms)${errors.size ? `; errors: ${[...errors].join(', ')}` : ''}`);
     if (joined === 0) throw new Error('no candidate could join; see the log file');
 
-    await analyzeSchema(b, 'after the stampede');
+    await analyzeSchema(b, 'after the stampede', log);
 
     // hold: idle candidates; CPU is measured once the stampede's aftermath has settled
     phase = 'hold';
@@ -146,7 +147,7 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
     const gatewayConnections = pidsOf('gateway').map(openSockets);
     log(`capacity: held ${args.holdS} s: ${atHoldEnd.connected} connected, ${atHoldEnd.disconnects} disconnects, gateway RSS ${Math.round(gatewayRssKbHeld / 1024)} MB, server CPU ${JSON.stringify(cpuIdle)}`);
 
-    await analyzeSchema(b, 'after the hold');
+    await analyzeSchema(b, 'after the hold', log);
 
     phase = 'proctors';
     timeline.enterPhase('proctors');
@@ -241,18 +242,6 @@ async function run(args: CapacityArgs, stamp: string, reportDir: string): Promis
   } finally {
     clearInterval(ticker);
   }
-}
-
-/**
- * ANALYZE of the run's tables, as autovacuum would do within a minute of 40,000 new attempts in
- * production. This machine's Postgres runs with autovacuum off: without it the planner keeps the
- * statistics of empty tables and picks plans for 100 rows (seen: a proctor snapshot of 19 s).
- */
-async function analyzeSchema(b: Backend, when: string): Promise<void> {
-  const started = performance.now();
-  const tables = await b.sql<Array<{ tablename: string }>>`SELECT tablename FROM pg_tables WHERE schemaname = ${b.config.DATABASE_SCHEMA}`;
-  for (const { tablename } of tables) await b.sql.unsafe(`ANALYZE "${b.config.DATABASE_SCHEMA}"."${tablename}"`);
-  log(`capacity: ANALYZE ${when}: ${tables.length} tables in ${Math.round(performance.now() - started)} ms`);
 }
 
 /** The next message of `type` from a child process (rejects on an `error` message or the timeout). */
