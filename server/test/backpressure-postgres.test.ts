@@ -165,4 +165,41 @@ describe('Postgres faults', () => {
     joinedSocket.disconnect();
     fresh.disconnect();
   }, 90_000);
+
+  it('hung for a gateway: a join waits no longer than BREAKER_GATEWAY_PG_TIMEOUT_MS, and once the circuit is open not at all', async () => {
+    const port = await freePort();
+    startRole(env, children, 'gateway', { PORT: String(port), DATABASE_URL: viaProxy(), ...BREAKER });
+    startRole(env, children, 'worker', {});
+    await waitReady(port, 30_000);
+    const sockets = await Promise.all(
+      env.seeded.candidateIds.slice(9, 12).map(async (id) => {
+        const s = rawConnect(port, await tokenFor(env.config, id, env.seeded.sittingId));
+        await connected(s);
+        return s;
+      }),
+    );
+    const join = async (s: (typeof sockets)[number]) => {
+      const started = performance.now();
+      const ack = await rawEmit<JoinReply>(s, EVENTS.join, { protocolVersion: 1 });
+      return { ack, ms: performance.now() - started };
+    };
+
+    proxy.pause();
+    const slow = await Promise.all(sockets.slice(0, 2).map(join)); // BREAKER_FAILURES = 2 timeouts
+    for (const r of slow) {
+      expect(r.ack).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE', retryable: true } });
+      expect(r.ms).toBeGreaterThanOrEqual(1900);
+      expect(r.ms).toBeLessThan(2000 + 3000); // the 2 s timeout, not the SDK's 10 s ack timeout
+    }
+    await waitFor(async () => (await circuitState(port, 'postgres', 'gateway')) === OPEN, 10_000, 'the gateway circuit to open');
+    const quick = await join(sockets[2]!);
+    expect(quick.ack).toMatchObject({ ok: false, error: { code: 'STORE_UNAVAILABLE' } });
+    expect(quick.ms).toBeLessThan(500);
+
+    proxy.restore();
+    await waitFor(async () => (await circuitState(port, 'postgres', 'gateway')) === CLOSED, 20_000, 'the gateway circuit to close');
+    expect((await join(sockets[2]!)).ack).toMatchObject({ ok: true });
+    expect(sockets.every((s) => s.connected)).toBe(true);
+    for (const s of sockets) s.disconnect();
+  }, 90_000);
 });
