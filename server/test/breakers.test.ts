@@ -4,6 +4,7 @@ import pino from 'pino';
 import { ExamhallError } from '@examhall/shared';
 import { CircuitOpenError, DependencyBreaker, isPostgresUnavailable } from '../src/store/breakers.js';
 import { circuitMetrics } from '../src/observability/backpressure-metrics.js';
+import { loadConfig } from '../src/config/config.js';
 
 /**
  * The breaker's state machine on a fake clock (cockatiel reads Date.now; vitest fakes it and the
@@ -144,6 +145,14 @@ describe('DependencyBreaker', () => {
     await expect(b.run(() => Promise.reject(examhall))).rejects.toBe(examhall);
     expect(b.state).toBe('closed');
     b.stop();
+  });
+
+  it('takes its thresholds from the config, with defaults', () => {
+    const config = loadConfig({});
+    expect([config.BREAKER_FAILURES, config.BREAKER_WINDOW_MS, config.BREAKER_COOLDOWN_MS]).toEqual([5, 10_000, 5000]);
+    expect(config.BREAKER_GATEWAY_PG_TIMEOUT_MS).toBeLessThan(10_000); // below the SDK's ack timeout
+    expect(loadConfig({ BREAKER_FAILURES: '2', BREAKER_COOLDOWN_MS: '750' })).toMatchObject({ BREAKER_FAILURES: 2, BREAKER_COOLDOWN_MS: 750 });
+    expect(() => loadConfig({ BREAKER_FAILURES: '0' })).toThrow('BREAKER_FAILURES');
   });
 
   it('tells unreachable-Postgres errors from statement errors', () => {
