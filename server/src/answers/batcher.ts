@@ -86,7 +86,10 @@ export class AnswerBatcher {
     } catch (err) {
       // The job may still land later; the SDK resends and the worker keeps the highest seq, so that is harmless.
       // an open circuit was logged once when it opened: not once per refused batch
-      if (!(err instanceof CircuitOpenError)) this.options.logger.warn({ err: (err as Error).message, answers: batch.length }, 'answer batch not enqueued');
+      if (!(err instanceof CircuitOpenError)) {
+        const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+        this.options.logger.warn({ err: reason, answers: batch.length }, 'answer batch not enqueued');
+      }
       const error = new ExamhallError('QUEUE_UNAVAILABLE');
       for (const w of batch) w.reject(error);
     } finally {

@@ -61,8 +61,10 @@ export class DependencyBreaker {
       if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
         throw new CircuitOpenError(this.options.unavailable, `${this.options.dependency} circuit open`);
       }
+      // the client hears what happened, not the internal address (the transition log line has the raw reason)
       if (err instanceof DependencyTimeout || this.options.countsAsFailure(err)) {
-        throw new ExamhallError(this.options.unavailable, (err as Error).message);
+        const detail = err instanceof DependencyTimeout ? 'did not answer in time' : 'unreachable';
+        throw Object.assign(new ExamhallError(this.options.unavailable, `${this.options.dependency} ${detail}`), { cause: err });
       }
       throw err;
     }
