@@ -59,10 +59,16 @@ export class Joiner {
     return this.joining;
   }
 
-  /** The application's join(): from now on every reconnect rejoins. */
+  /**
+   * The application's join(): from now on every reconnect rejoins. A retryable refusal (the
+   * server's database is down, the gateway is busy) still rejects this promise, and is also tried
+   * again in the background with backoff, like a rejoin: `joined` says when it worked.
+   */
   join(): Promise<JoinReply> {
     this.wanted = true;
-    return this.joinOnce();
+    const joining = this.joinOnce();
+    joining.catch((error: unknown) => this.onRejoinFailed(error, false));
+    return joining;
   }
 
   joinOnce(): Promise<JoinReply> {
@@ -151,12 +157,16 @@ export class Joiner {
     }, inMs);
   }
 
-  private onRejoinFailed(error: unknown): void {
+  /** `reportRefusal`: false for the application's own join(), whose promise already carries the refusal */
+  private onRejoinFailed(error: unknown, reportRefusal = true): void {
     if (this.hooks.isClosed()) return;
     const failure = toProtocolError(error);
     // e.g. SITTING_CLOSED: stop here; the outbox keeps the answers and the app decides what to say
-    if (!failure.retryable) this.hooks.refused(failure);
-    else if (this.hooks.connected()) this.scheduleRejoin(backoffDelay(this.rejoinAttempts++));
+    if (!failure.retryable) {
+      if (reportRefusal) this.hooks.refused(failure);
+    } else if (this.hooks.connected()) {
+      this.scheduleRejoin(backoffDelay(this.rejoinAttempts++));
+    }
     // else: the next 'connect' rejoins
   }
 }

@@ -129,6 +129,29 @@ describe('errors from the server', () => {
     await eventually(() => expect(peer.queued.get('q1')?.seq).toBe(1));
   });
 
+  it('rejects join() with a retryable refusal (STORE_UNAVAILABLE) and joins by itself once the server takes it', async () => {
+    let joins = 0;
+    const peer = await h.peer({ onJoin: (reply) => (++joins <= 2 ? failure('STORE_UNAVAILABLE') : { ok: true, data: reply }) });
+    const client = h.client(peer);
+    const joined = record(client, 'joined');
+    await client.connect();
+    await expect(client.join()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', error: { retryable: true } });
+    await eventually(() => expect(joined).toHaveLength(1), 10_000);
+    expect(joins).toBe(3);
+  });
+
+  it('does not retry join() in the background after a final refusal', async () => {
+    let joins = 0;
+    const peer = await h.peer({ onJoin: () => (joins++, failure('SITTING_CLOSED')) });
+    const client = h.client(peer);
+    const errors = record(client, 'error');
+    await client.connect();
+    await expect(client.join()).rejects.toMatchObject({ code: 'SITTING_CLOSED' });
+    await sleep(300);
+    expect(joins).toBe(1);
+    expect(errors).toEqual([]); // the promise carried the refusal
+  });
+
   it('rejects join() on a malformed reply and emits an error', async () => {
     const peer = await h.peer({ onJoin: (reply) => ({ ok: true, data: { ...reply, attemptId: 42 } }) });
     const client = h.client(peer);

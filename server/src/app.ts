@@ -11,6 +11,7 @@ import { serveMetrics } from './observability/metrics-server.js';
 import { watchQueueDepth } from './observability/metrics.js';
 import { createAnswerQueue } from './answers/queue.js';
 import { connectRedis, isClusterMode, type RedisClient } from './store/redis.js';
+import { postgresBreaker, type DependencyBreaker } from './store/breakers.js';
 
 export type Role = 'gateway' | 'worker' | 'all';
 
@@ -35,6 +36,7 @@ export async function startNode(config: Config, role: Role, logger = createLogge
   let metricsServer: Awaited<ReturnType<typeof serveMetrics>> | undefined;
   let metricsQueue: ReturnType<typeof createAnswerQueue> | undefined;
   const workerRedis: RedisClient[] = [];
+  let workerStore: DependencyBreaker | undefined;
 
   if (role === 'worker' || role === 'all') {
     // BullMQ workers block on Redis: their connections must never give up on a command
@@ -42,9 +44,10 @@ export async function startNode(config: Config, role: Role, logger = createLogge
     const deadlineConnection = connectRedis(config, { maxRetriesPerRequest: null });
     workerRedis.push(answerConnection, deadlineConnection);
     for (const r of workerRedis) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+    const store = (workerStore = postgresBreaker('worker', config, sql, logger));
     proctorWork = startProctorWork({ config, sql, notifier: attempts.notifier, logger });
-    answerWorker = startAnswerWorker({ config, sql, workerConnection: answerConnection, notifier: attempts.notifier, finalizer: attempts.finalizer, proctor: proctorWork, logger });
-    deadlineWorker = startDeadlineWorker({ config, sql, workerConnection: deadlineConnection, finalizer: attempts.finalizer, scheduler: attempts.scheduler, notifier: attempts.notifier, logger });
+    answerWorker = startAnswerWorker({ config, sql, store, workerConnection: answerConnection, notifier: attempts.notifier, finalizer: attempts.finalizer, proctor: proctorWork, logger });
+    deadlineWorker = startDeadlineWorker({ config, sql, store, workerConnection: deadlineConnection, finalizer: attempts.finalizer, scheduler: attempts.scheduler, notifier: attempts.notifier, logger });
     logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers started');
   }
   if (role === 'gateway' || role === 'all') gateway = await startGateway(config, sql, attempts, logger);
@@ -64,6 +67,7 @@ export async function startNode(config: Config, role: Role, logger = createLogge
       await gateway?.close();
       await answerWorker?.close();
       await deadlineWorker?.close();
+      workerStore?.stop();
       await proctorWork?.close();
       await metricsServer?.close();
       await metricsQueue?.close();

@@ -1,6 +1,7 @@
 import { ExamhallError } from '@examhall/shared';
 import type { Logger } from '../observability/logger.js';
 import type { AnswerItem } from './queue.js';
+import { CircuitOpenError } from '../store/breakers.js';
 
 export interface BatcherOptions {
   maxAnswers: number;
@@ -84,7 +85,11 @@ export class AnswerBatcher {
       for (const w of batch) w.resolve();
     } catch (err) {
       // The job may still land later; the SDK resends and the worker keeps the highest seq, so that is harmless.
-      this.options.logger.warn({ err: (err as Error).message, answers: batch.length }, 'answer batch not enqueued');
+      // an open circuit was logged once when it opened: not once per refused batch
+      if (!(err instanceof CircuitOpenError)) {
+        const reason = ((err as Error).cause as Error | undefined)?.message ?? (err as Error).message;
+        this.options.logger.warn({ err: reason, answers: batch.length }, 'answer batch not enqueued');
+      }
       const error = new ExamhallError('QUEUE_UNAVAILABLE');
       for (const w of batch) w.reject(error);
     } finally {

@@ -87,6 +87,15 @@ export const ConfigSchema = z
     /** Folder of the built web apps served at /exam/ and /proctor/ (default: client-sdk/dist/web). */
     WEB_DIST: z.string().default(''),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+    /** Circuit breakers (store/breakers.ts): this many failures or timeouts in a row, within BREAKER_WINDOW_MS, open one. */
+    BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
+    BREAKER_WINDOW_MS: z.coerce.number().int().min(100).default(10_000),
+    /** An open breaker refuses calls at once for this long, then lets one probe through. */
+    BREAKER_COOLDOWN_MS: z.coerce.number().int().min(50).default(5000),
+    /** A gateway query (join, submit) slower than this counts as a failure and gets STORE_UNAVAILABLE; below the SDK's 10 s ack timeout. */
+    BREAKER_GATEWAY_PG_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
+    /** A worker's flush or auto-submit slower than this counts as a failure; its job goes back to the queue. */
+    BREAKER_WORKER_PG_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   })
   .superRefine((c, ctx) => {
     if (c.NODE_ENV === 'production' && c.TOKEN_SECRET === DEV_TOKEN_SECRET) {

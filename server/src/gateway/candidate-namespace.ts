@@ -15,6 +15,7 @@ import {
 import type { Namespace, Socket } from 'socket.io';
 import type { CandidateClaims, TokenService } from '../auth/tokens.js';
 import type { AnswerBatcher } from '../answers/batcher.js';
+import type { DependencyBreaker } from '../store/breakers.js';
 import type { AttemptFinalizer } from '../attempts/finalize.js';
 import type { Logger } from '../observability/logger.js';
 import { checkAnswerAllowed, closedSectionOf } from './answer-rules.js';
@@ -41,6 +42,8 @@ export type CandidateNamespace = Namespace<CandidateClientEvents, CandidateServe
 export interface CandidateDeps extends JoinDeps, PresenceDeps {
   tokens: TokenService;
   batcher: AnswerBatcher;
+  /** Postgres for joins and submits: STORE_UNAVAILABLE at once while it is down */
+  storeBreaker: DependencyBreaker;
   finalizer: AttemptFinalizer;
   /** true while this gateway takes new connections (cap and drain) */
   acceptingConnections: () => boolean;
@@ -70,7 +73,7 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
 
     handle(EVENTS.join, async (payload) => {
       const request = parse(JoinRequest, payload);
-      const { reply, joined, prior } = await joinAttempt(deps, socket.data.claims, request.protocolVersion).catch((err: unknown) => {
+      const { reply, joined, prior } = await deps.storeBreaker.run(() => joinAttempt(deps, socket.data.claims, request.protocolVersion)).catch((err: unknown) => {
         metrics.joins.inc({ outcome: toProtocolError(err, log).code });
         throw err;
       });
@@ -125,9 +128,9 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
       // the same section rule as answer:save: answers to a section whose time is up do not count
       // (an honest client's map may still carry them as stored answers, so they are left out, not refused)
       const finalAnswers = request.answers.filter((a) => closedSectionOf(attempt, a.questionId, now) === null);
-      const outcome = await deps.finalizer.finalize(attempt.attemptId, inTime
+      const outcome = await deps.storeBreaker.run(() => deps.finalizer.finalize(attempt.attemptId, inTime
         ? { status: 'submitted', actor: `candidate:${socket.data.claims.candidateId}`, finalAnswers, gatewayId: deps.gatewayId }
-        : { status: 'auto_submitted', actor: 'auto-submit' });
+        : { status: 'auto_submitted', actor: 'auto-submit' }));
       if (outcome.kind !== 'final') throw new ExamhallError('INTERNAL', 'attempt could not be finalised');
       attempt.status = outcome.status;
       attempt.inputs = null;

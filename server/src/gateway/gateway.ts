@@ -19,6 +19,8 @@ import { AccessCodeSignIn } from '../auth/access-codes.js';
 import { startHeartbeat } from '../proctor/gateway-liveness.js';
 import { addressResolver } from './client-address.js';
 import { signInRoute } from './sign-in-route.js';
+import { watchPendingAnswers } from '../observability/backpressure-metrics.js';
+import { answerQueueBreaker, openBreakers, postgresBreaker } from '../store/breakers.js';
 import { METRICS_CONTENT_TYPE, metrics, metricsText, watchConnections, watchQueueDepth } from '../observability/metrics.js';
 
 export interface GatewayHandle {
@@ -52,13 +54,16 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
   for (const r of [adapterPub, adapterSub, producer]) r.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
 
   const queue = createAnswerQueue(producer, config);
+  // while Redis or Postgres fails, callers get the retryable code at once instead of waiting for timeouts
+  const queueBreaker = answerQueueBreaker(config, producer, logger);
+  const storeBreaker = postgresBreaker('gateway', config, sql, logger);
   const batcher = new AnswerBatcher({
     maxAnswers: config.BATCH_MAX_ANSWERS,
     maxWaitMs: config.BATCH_MAX_WAIT_MS,
     maxPending: config.BATCH_MAX_PENDING,
     enqueueTimeoutMs: config.ENQUEUE_TIMEOUT_MS,
     enqueue: async (items) => {
-      await queue.add('batch', { gatewayId: config.GATEWAY_ID, items });
+      await queueBreaker.run(() => queue.add('batch', { gatewayId: config.GATEWAY_ID, items }));
       metrics.batchAnswers.observe({ stage: 'enqueued' }, items.length);
     },
     logger,
@@ -92,8 +97,9 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       '/metrics': async () => ({ status: 200, body: await metricsText(), contentType: METRICS_CONTENT_TYPE }),
       '/readyz': async () => {
         const checks = await readinessChecks(producer, sql);
-        const ready = checks.redis && checks.postgres && !draining;
-        return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not ready', ...checks, draining } };
+        const openCircuits = openBreakers([queueBreaker, storeBreaker]);
+        const ready = checks.redis && checks.postgres && !draining && openCircuits.length === 0;
+        return { status: ready ? 200 : 503, body: { status: ready ? 'ready' : 'not ready', ...checks, draining, openCircuits } };
       },
     },
     logger,
@@ -103,6 +109,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
   connectionCount = () => engine.io.engine.clientsCount;
   const unwatch = [
     watchQueueDepth(queue),
+    watchPendingAnswers(() => batcher.pending),
     watchConnections(() => ({ candidate: engine.io.of(NAMESPACES.candidate).sockets.size, proctor: engine.io.of(NAMESPACES.proctor).sockets.size })),
   ];
 
@@ -121,6 +128,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     scheduler: attempts.scheduler,
     finalizer: attempts.finalizer,
     batcher,
+    storeBreaker,
     logger,
     gatewayId: config.GATEWAY_ID,
     lobbyEarlyMs: config.LOBBY_EARLY_S * 1000,
@@ -166,6 +174,8 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       await presence.close(); // after the sockets closed: their disconnects are recorded too
       await heartbeat.stop();
       for (const stop of unwatch) stop();
+      queueBreaker.stop();
+      storeBreaker.stop();
       await queue.close();
       for (const r of [adapterPub, adapterSub, producer]) r.disconnect();
       logger.info('gateway closed');

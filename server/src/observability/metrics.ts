@@ -62,7 +62,9 @@ const queueDepth = new Gauge({
   async collect() {
     const totals: Record<string, number> = {};
     for (const queue of queues) {
-      const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'failed').catch(() => ({}) as Record<string, number>);
+      // a hung Redis must not hang the scrape (or the Prometheus target goes down with it)
+      const unreadable = new Promise<Record<string, number>>((resolve) => setTimeout(() => resolve({}), 500).unref());
+      const counts = await Promise.race([queue.getJobCounts('wait', 'active', 'delayed', 'failed'), unreadable]).catch(() => ({}) as Record<string, number>);
       for (const [state, n] of Object.entries(counts)) totals[state] = (totals[state] ?? 0) + n;
     }
     for (const [state, n] of Object.entries(totals)) this.set({ state }, n);

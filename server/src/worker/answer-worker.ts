@@ -9,10 +9,13 @@ import type { AttemptFinalizer } from '../attempts/finalize.js';
 import type { AttemptNotifier } from '../attempts/notifier.js';
 import type { startProctorWork } from './proctor-worker.js';
 import { metrics } from '../observability/metrics.js';
+import type { DependencyBreaker } from '../store/breakers.js';
 
 export interface AnswerWorkerDeps {
   config: Config;
   sql: Sql;
+  /** Postgres breaker of this worker process: while it is open, batches wait in the queue */
+  store: DependencyBreaker;
   /** blocking connection for BullMQ (maxRetriesPerRequest: null) */
   workerConnection: RedisClient;
   /** publishes the commit notices to the candidates' rooms */
@@ -28,6 +31,9 @@ export interface AnswerWorkerDeps {
  * Takes answer batches from the queue, writes each in one statement, then tells the candidates'
  * rooms which (question, seq) are committed. A worker killed mid-batch leaves the job locked; after
  * WORKER_LOCK_MS another worker takes it again — harmless, because the write only moves forward.
+ * While Postgres is unreachable a batch goes back to the queue without using up one of its attempts,
+ * and the queue's workers wait one breaker cool-down before taking jobs again: an outage of any
+ * length loses nothing and burns no retries.
  */
 export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob> {
   const { config, sql, logger } = deps;
@@ -37,8 +43,13 @@ export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob
     async (job) => {
       const { gatewayId, items } = job.data;
       const started = performance.now();
-      const changedFinal = await flushAnswers(sql, gatewayId, items);
-      await deps.finalizer.rescore(changedFinal);
+      const changedFinal = await deps.store
+        .run(async () => {
+          const changed = await flushAnswers(sql, gatewayId, items);
+          await deps.finalizer.rescore(changed);
+          return changed;
+        })
+        .catch((err: unknown) => waitForStore(worker, deps.store, err));
       const seconds = (performance.now() - started) / 1000;
       metrics.flushSeconds.observe(seconds);
       metrics.batchAnswers.observe({ stage: 'flushed' }, items.length);
@@ -62,6 +73,17 @@ export function startAnswerWorker(deps: AnswerWorkerDeps): Worker<AnswerBatchJob
   });
   worker.on('error', (err) => logger.error({ err: err.message }, 'answer worker error'));
   return worker;
+}
+
+/**
+ * Postgres is unreachable: put the job back (BullMQ's manual rate limit: moved to wait, attemptsMade
+ * unchanged) and hold the queue's workers for one cool-down, after which the breaker probes again.
+ * Any other error fails the job as usual (retried with backoff up to WORKER_ATTEMPTS).
+ */
+export async function waitForStore(worker: Worker, store: DependencyBreaker, err: unknown): Promise<never> {
+  if (!store.isUnavailable(err)) throw err;
+  await worker.rateLimit(store.cooldownMs);
+  throw Worker.RateLimitError();
 }
 
 function notifyCommitted(notifier: AttemptNotifier, items: AnswerBatchJob['items']): void {

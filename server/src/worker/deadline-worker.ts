@@ -8,6 +8,8 @@ import { DEADLINE_QUEUE, type DeadlineJob, type DeadlineScheduler } from '../att
 import type { AttemptFinalizer } from '../attempts/finalize.js';
 import type { AttemptNotifier } from '../attempts/notifier.js';
 import { startLobbyAttempts } from '../attempts/start-signal.js';
+import type { DependencyBreaker } from '../store/breakers.js';
+import { waitForStore } from './answer-worker.js';
 
 const SWEEP_EVERY_MS = 15_000;
 const SWEEP_MARGIN_MS = 5_000;
@@ -16,6 +18,8 @@ const SWEEP_BATCH = 500;
 export interface DeadlineWorkerDeps {
   config: Config;
   sql: Sql;
+  /** Postgres breaker of this worker process: while it is open, due auto-submits wait in the queue */
+  store: DependencyBreaker;
   workerConnection: RedisClient;
   finalizer: AttemptFinalizer;
   scheduler: DeadlineScheduler;
@@ -42,7 +46,7 @@ export function startDeadlineWorker(deps: DeadlineWorkerDeps): { close: () => Pr
   const worker = new Worker<DeadlineJob>(
     DEADLINE_QUEUE,
     async (job) => {
-      const outcome = await autoSubmit(job.data.attemptId);
+      const outcome = await deps.store.run(() => autoSubmit(job.data.attemptId)).catch((err: unknown) => waitForStore(worker, deps.store, err));
       logger.debug({ attempt: job.data.attemptId, outcome: outcome.kind }, 'deadline job');
     },
     { connection: deps.workerConnection, prefix: queuePrefix(config, DEADLINE_QUEUE), concurrency: 8, lockDuration: config.WORKER_LOCK_MS, maxStalledCount: 1000 },
@@ -52,7 +56,7 @@ export function startDeadlineWorker(deps: DeadlineWorkerDeps): { close: () => Pr
 
   let sweeping = false;
   const sweep = async () => {
-    if (sweeping) return;
+    if (sweeping || deps.store.state !== 'closed') return; // the breaker logged the outage; the next sweep after it catches up
     sweeping = true;
     try {
       const stranded = await runQuery<{ sitting_id: string; grace_s: number }>(deps.sql, 'started-sittings-with-lobby', []);
