@@ -19,6 +19,7 @@ import { AccessCodeSignIn } from '../auth/access-codes.js';
 import { startHeartbeat } from '../proctor/gateway-liveness.js';
 import { addressResolver } from './client-address.js';
 import { signInRoute } from './sign-in-route.js';
+import { SecurityGuards } from './security-guards.js';
 import { METRICS_CONTENT_TYPE, metrics, metricsText, watchConnections, watchQueueDepth } from '../observability/metrics.js';
 
 export interface GatewayHandle {
@@ -70,6 +71,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
   const anyOrigin = allowedOrigins.has('*');
 
   const tokens = new TokenService(config);
+  const guards = new SecurityGuards(config, sql, logger);
   const signIn = new AccessCodeSignIn({ sql, redis: producer, tokens, prefix: config.REDIS_PREFIX, ttlS: config.TOKEN_TTL_S });
   const engine = await bindEngine(
     config,
@@ -82,8 +84,13 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       allowRequest: (req, callback) => {
         const origin = req.headers.origin;
         // the pages this gateway serves itself (same origin) are always allowed
-        if (origin && !anyOrigin && !allowedOrigins.has(origin) && !isSameOrigin(origin, req.headers.host)) return callback('ORIGIN_NOT_ALLOWED', false);
+        if (origin && !anyOrigin && !allowedOrigins.has(origin) && !isSameOrigin(origin, req.headers.host)) {
+          guards.originRefused(req);
+          return callback('ORIGIN_NOT_ALLOWED', false);
+        }
         if (connectionCount() >= config.MAX_CONNECTIONS + HARD_CAP_HEADROOM) return callback('GATEWAY_FULL', false);
+        const crowded = guards.refuseRequest(req);
+        if (crowded) return callback(crowded, false);
         callback(null, true);
       },
     },
@@ -101,6 +108,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     { [SIGN_IN_PATH]: signInRoute(signIn, logger) },
   );
   connectionCount = () => engine.io.engine.clientsCount;
+  guards.watch(engine.io);
   const unwatch = [
     watchQueueDepth(queue),
     watchConnections(() => ({ candidate: engine.io.of(NAMESPACES.candidate).sockets.size, proctor: engine.io.of(NAMESPACES.proctor).sockets.size })),
@@ -125,6 +133,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     gatewayId: config.GATEWAY_ID,
     lobbyEarlyMs: config.LOBBY_EARLY_S * 1000,
     acceptingConnections,
+    guards,
   });
   setUpProctorNamespace(engine.io.of(NAMESPACES.proctor) as unknown as ProctorNamespace, {
     sql,
@@ -134,6 +143,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     feedHistory: attempts.notifier.feedHistory,
     logger,
     acceptingConnections,
+    guards,
   });
   logger.info({ port: engine.port, engine: engine.engineName, maxConnections: config.MAX_CONNECTIONS }, 'gateway listening');
 
@@ -164,6 +174,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       await new Promise((resolve) => setImmediate(resolve));
       await new Promise<void>((resolve) => engine.io.close(() => resolve()));
       await presence.close(); // after the sockets closed: their disconnects are recorded too
+      await guards.audit.flush();
       await heartbeat.stop();
       for (const stop of unwatch) stop();
       await queue.close();
