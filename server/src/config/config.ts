@@ -56,12 +56,14 @@ export const ConfigSchema = z
     MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
     /**
      * Frames per second per socket (a token bucket: SOCKET_BURST at once, refilled at SOCKET_RATE_PER_S).
-     * An honest candidate answering 20 questions a second, or resending a 100-answer outbox after a
-     * reconnect, stays inside it. Over it a frame gets the retryable RATE_LIMITED; a socket that keeps
-     * sending SOCKET_FLOOD_CUT frames beyond the bucket is disconnected (told why first).
+     * An honest candidate answering 20 questions a second, or resending a 200-answer outbox after a
+     * reconnect, stays inside it. Over it a frame gets the retryable RATE_LIMITED; a socket that
+     * overdraws the bucket by SOCKET_FLOOD_CUT frames is told why and disconnected. The SDK overdraws
+     * by at most its in-flight window (64) before it slows to one answer at a time below the rate, so
+     * even a whole 1,000-question outbox is slowed down, never cut.
      */
     SOCKET_RATE_PER_S: z.coerce.number().positive().default(20),
-    SOCKET_BURST: z.coerce.number().int().positive().default(120),
+    SOCKET_BURST: z.coerce.number().int().positive().default(200),
     SOCKET_FLOOD_CUT: z.coerce.number().int().positive().default(200),
     /**
      * Connections per client address (X-Forwarded-For believed only from TRUSTED_PROXIES). Generous

@@ -34,14 +34,26 @@ describe('token bucket', () => {
     expect(run(polite, 1000, (i) => 3000 + i * 60)).toEqual({ pass: 1000, limited: 0, cut: 0 });
   });
 
-  it('the defaults never limit a fast honest candidate: 20 answers/s bursts and a 100-answer resend', () => {
+  it('the defaults never limit a fast honest candidate: 20 answers/s bursts and a 200-answer resend', () => {
     const c = loadConfig({});
     const bucket = new TokenBucket(c.SOCKET_RATE_PER_S, c.SOCKET_BURST, c.SOCKET_FLOOD_CUT, 0);
-    // a reconnect resends a 100-answer outbox at once, then 20 answers in one second, every 2 s, for an hour
-    expect(run(bucket, 100, () => 0).pass).toBe(100);
+    // a reconnect resends a 200-answer outbox at once, then 20 answers in one second, every 2 s, for an hour
+    expect(run(bucket, 200, () => 0).pass).toBe(200);
     let t = 5000;
     let limited = 0;
     for (let burst = 0; burst < 1800; burst++, t += 2000) limited += run(bucket, 20, (i) => t + i * 50).limited;
     expect(limited).toBe(0);
+  });
+
+  it('the defaults never cut the SDK resending a whole 1,000-question outbox', () => {
+    const c = loadConfig({});
+    const bucket = new TokenBucket(c.SOCKET_RATE_PER_S, c.SOCKET_BURST, c.SOCKET_FLOOD_CUT, 0);
+    // the SDK's in-flight window (64) past the burst is refused at once, then it sends one answer per 60 ms
+    const first = run(bucket, c.SOCKET_BURST + 64, () => 0);
+    expect(first).toEqual({ pass: c.SOCKET_BURST, limited: 64, cut: 0 });
+    const rest = run(bucket, 1000, (i) => 100 + i * 60);
+    expect(rest.cut).toBe(0);
+    // the debt is repaid while it goes on: from then on every answer passes
+    expect(run(bucket, 200, (i) => 100 + (1000 + i) * 60)).toEqual({ pass: 200, limited: 0, cut: 0 });
   });
 });
