@@ -58,11 +58,11 @@ function honestSaver(c: Joined) {
 describe('per-socket frame rate limit', () => {
   it('a flood from one socket gets RATE_LIMITED, then that socket alone is cut; honest acks stay fast', async () => {
     const honest = await Promise.all([1, 2, 3].map((n) => candidate(n)));
+    const attacker = await candidate(4);
     const savers = honest.map(honestSaver);
     await new Promise((r) => setTimeout(r, 2000));
     const floodStarted = Date.now();
 
-    const attacker = await candidate(4);
     const serverErrors: ProtocolError[] = [];
     attacker.socket.on(EVENTS.serverError, (e: ProtocolError) => serverErrors.push(e));
     const cut = disconnection(attacker.socket);
@@ -72,7 +72,7 @@ describe('per-socket frame rate limit', () => {
     const question = attacker.reply.paper!.questions.find((q) => q.type === 'numeric')!;
     // as fast as the socket goes, in chunks so that this process's honest clients get a turn
     while (attacker.socket.connected && sent < 50_000) {
-      for (let i = 0; i < 200; i++) {
+      for (let i = 0; i < 50; i++) {
         sent++;
         if (sent % 2) attacker.socket.emit(EVENTS.answerSave, { attemptId: attacker.attemptId, questionId: question.id, seq: sent, value: { kind: 'numeric', value: sent } }, count);
         else attacker.socket.emit(EVENTS.timeSync, { clientSentAt: sent }); // no ack: refusals come as server:error
@@ -100,7 +100,10 @@ describe('per-socket frame rate limit', () => {
     expect(during.length).toBeGreaterThan(10);
     const p99Before = percentile(before, 99);
     const p99During = percentile(during, 99);
-    expect(p99During, `p99 before ${p99Before.toFixed(1)} ms, during ${p99During.toFixed(1)} ms`).toBeLessThanOrEqual(Math.max(5 * p99Before, 250));
+    // The floor is 500 ms, not 250: with CI's test files in parallel on 2 cores, the ~400 frames the
+    // gateway handles before the cut took up to 282 ms of wall time (once in 8 runs). Without the cut
+    // the flood goes on (up to 50,000 frames here) and would hold acks back for seconds.
+    expect(p99During, `p99 before ${p99Before.toFixed(1)} ms, during ${p99During.toFixed(1)} ms`).toBeLessThanOrEqual(Math.max(5 * p99Before, 500));
 
     // one audit row for the cut, naming the candidate, however many frames were refused
     const row = await auditRow(env, 'security.rate_limited', `candidate:${env.seeded.candidateIds[4]}`);
