@@ -4,6 +4,8 @@ import type { Outbox, OutboxEntry } from './outbox.js';
 import { describeIssues, describeError } from './failures.js';
 
 const saveAckSchema = ackSchema(AnswerQueued);
+/** after a RATE_LIMITED: at most one answer this often (~16/s), below the server's default 20 frames/s */
+const SLOW_GAP_MS = 60;
 
 export interface SenderOptions {
   maxInFlight: number;
@@ -36,6 +38,14 @@ export class AnswerSender {
   private session = 0;
   private inFlight = 0;
   private resendTimer: ReturnType<typeof setTimeout> | undefined;
+  /**
+   * RATE_LIMITED is about the socket, not the answer: nothing more is sent until this timer fires,
+   * then one frame at a time, SLOW_GAP_MS apart, until nothing is pending. Sending the next entries
+   * at once would only overdraw the server's bucket, and a socket that overdraws it far enough is cut.
+   */
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  private rateLimitedInARow = 0;
+  private slow = false;
 
   constructor(
     private readonly outbox: Outbox,
@@ -65,6 +75,10 @@ export class AnswerSender {
     this.inFlight = 0;
     if (this.resendTimer !== undefined) clearTimeout(this.resendTimer);
     this.resendTimer = undefined;
+    if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.slow = false; // a new session has a new bucket on the server
+    this.rateLimitedInARow = 0;
     for (const entry of this.outbox.values()) {
       if (entry.retryTimer !== undefined) clearTimeout(entry.retryTimer);
       entry.retryTimer = undefined;
@@ -75,11 +89,16 @@ export class AnswerSender {
   /** Sends what may be sent now. Cheap to call after any change. */
   pump(): void {
     const attemptId = this.attemptId;
-    if (attemptId === null) return;
+    if (attemptId === null || this.holdTimer !== undefined) return;
+    const maxInFlight = this.slow ? 1 : this.options.maxInFlight;
+    let waiting = false;
     for (const entry of this.outbox.values()) {
-      if (this.inFlight >= this.options.maxInFlight) return;
-      if (entry.state === 'pending' && entry.written && entry.retryTimer === undefined) this.send(entry, attemptId);
+      if (entry.state !== 'pending') continue;
+      waiting = true;
+      if (this.inFlight >= maxInFlight) return;
+      if (entry.written && entry.retryTimer === undefined) this.send(entry, attemptId);
     }
+    if (!waiting && this.inFlight === 0) this.slow = false;
   }
 
   private send(entry: OutboxEntry, attemptId: string): void {
@@ -115,6 +134,7 @@ export class AnswerSender {
         this.hooks.malformed(error);
         this.retry(entry, current, error);
       } else if (parsed.data.ok) {
+        this.rateLimitedInARow = 0;
         if (current) {
           entry.state = 'queued';
           entry.attempts = 0;
@@ -130,6 +150,10 @@ export class AnswerSender {
           return;
         }
         if (error.retryable) {
+          if (error.code === 'RATE_LIMITED') {
+            this.slow = true;
+            this.hold(backoffDelay(this.rateLimitedInARow++) + SLOW_GAP_MS);
+          }
           this.retry(entry, current, error);
         } else {
           // The server will never take this answer (deadline passed, wrong type...): keeping it
@@ -139,7 +163,16 @@ export class AnswerSender {
         }
       }
     }
+    if (this.slow) this.hold(SLOW_GAP_MS);
     this.pump();
+  }
+
+  private hold(ms: number): void {
+    if (this.holdTimer !== undefined) return;
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      this.pump();
+    }, ms);
   }
 
   private retry(entry: OutboxEntry, current: boolean, error: ProtocolError): void {

@@ -28,6 +28,24 @@ describe('errors from the server', () => {
     expect(queued[0]).toMatchObject({ questionId: 'q1', seq: 1 });
   });
 
+  it('RATE_LIMITED holds every answer for a while, not just the refused one', async () => {
+    const sentAt: number[] = [];
+    const peer = await h.peer({
+      onSave: (_request, count) => {
+        sentAt.push(Date.now());
+        return count === 1 ? failure('RATE_LIMITED') : 'queue';
+      },
+    });
+    const client = await h.joined(peer, { maxInFlight: 4 });
+    const queued = record(client, 'queued');
+    for (let i = 1; i <= 8; i++) await client.saveAnswer(`q${i}`, text(`a${i}`));
+    await eventually(() => expect(queued).toHaveLength(8));
+    // frames 2-4 were in flight with the first; the fifth waited for a slot, and the refusal's hold
+    expect(sentAt[4]! - sentAt[0]!).toBeGreaterThanOrEqual(45);
+    // then one at a time, spaced below the server's default rate
+    for (let i = 5; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(50);
+  });
+
   it('counts a missing ack as a retryable failure', async () => {
     const peer = await h.peer({ onSave: (_request, count) => (count === 1 ? 'noack' : 'queue') });
     const client = await h.joined(peer, { ackTimeoutMs: 200 });

@@ -18,6 +18,7 @@ export const ERRORS = {
   GATEWAY_FULL: { message: 'This gateway is at its connection limit; retry later or elsewhere', retryable: true },
   SIGN_IN_FAILED: { message: 'The candidate id or access code is not right for this sitting', retryable: false },
   SIGN_IN_RATE_LIMITED: { message: 'Too many sign-in attempts; wait a few minutes and try again', retryable: true },
+  TOO_MANY_CONNECTIONS: { message: 'Too many connections from this address; retry later', retryable: true },
 
   // attempt and paper
   NOT_JOINED: { message: 'Join the exam before saving answers', retryable: true },
@@ -46,6 +47,7 @@ export const ERRORS = {
   QUEUE_UNAVAILABLE: { message: 'The answer queue is unreachable; the answer was not accepted, retry later', retryable: true },
   STORE_UNAVAILABLE: { message: 'The database is unreachable; retry later', retryable: true },
   INTERNAL: { message: 'Unexpected server error; retry later', retryable: true },
+  RATE_LIMITED: { message: 'This connection sends frames too fast; slow down and retry later', retryable: true },
 
   // raised by the SDK itself (never sent by the server)
   ACK_TIMEOUT: { message: 'No acknowledgement arrived in time; the frame is kept and sent again', retryable: true },

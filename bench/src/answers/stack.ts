@@ -125,6 +125,8 @@ export async function startStack(backend: Backend, s: StackSettings, gateways: n
     REDIS_URL: s.redisUrl,
     REDIS_PREFIX: s.prefix,
     TOKEN_SECRET: s.tokenSecret,
+    // every simulated candidate connects from this one machine's address
+    MAX_CONNECTIONS_PER_ADDRESS: process.env.MAX_CONNECTIONS_PER_ADDRESS ?? '1000000',
   };
   const gw: Child[] = [];
   const wk: Child[] = [];

@@ -60,6 +60,23 @@ export const ConfigSchema = z
     /** Per-process connection cap, kept below the 20,000 open-file limit (a uWS process at the limit spins). */
     MAX_CONNECTIONS: z.coerce.number().int().positive().max(19_000).default(15_000),
     MAX_FRAME_BYTES: z.coerce.number().int().min(1024).max(1_048_576).default(16_384),
+    /**
+     * Frames per second per socket (a token bucket: SOCKET_BURST at once, refilled at SOCKET_RATE_PER_S).
+     * An honest candidate answering 20 questions a second, or resending a 200-answer outbox after a
+     * reconnect, stays inside it. Over it a frame gets the retryable RATE_LIMITED; a socket that
+     * overdraws the bucket by SOCKET_FLOOD_CUT frames is told why and disconnected. The SDK overdraws
+     * by at most its in-flight window (64) before it slows to one answer at a time below the rate, so
+     * even a whole 1,000-question outbox is slowed down, never cut.
+     */
+    SOCKET_RATE_PER_S: z.coerce.number().positive().default(20),
+    SOCKET_BURST: z.coerce.number().int().positive().default(200),
+    SOCKET_FLOOD_CUT: z.coerce.number().int().positive().default(200),
+    /**
+     * Connections per client address (X-Forwarded-For believed only from TRUSTED_PROXIES). Generous
+     * on purpose: an exam center's whole room often reaches us through one NAT address. Beyond it:
+     * the retryable TOO_MANY_CONNECTIONS.
+     */
+    MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().positive().default(50),
     /** Answer batcher: flush after this many answers or this many milliseconds, whichever first. */
     BATCH_MAX_ANSWERS: z.coerce.number().int().positive().default(500),
     BATCH_MAX_WAIT_MS: z.coerce.number().int().min(0).default(5),

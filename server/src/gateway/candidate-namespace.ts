@@ -26,6 +26,7 @@ import type { Session } from '../proctor/presence.js';
 import { candidatePresence, type PresenceDeps } from './candidate-presence.js';
 import { ackedHandlers, connectError, parse, toProtocolError } from './handlers.js';
 import { metrics } from '../observability/metrics.js';
+import type { SecurityGuards } from './security-guards.js';
 
 export interface CandidateSocketData {
   claims: CandidateClaims;
@@ -47,6 +48,7 @@ export interface CandidateDeps extends JoinDeps, PresenceDeps {
   finalizer: AttemptFinalizer;
   /** true while this gateway takes new connections (cap and drain) */
   acceptingConnections: () => boolean;
+  guards: SecurityGuards;
 }
 
 export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: CandidateDeps): void {
@@ -55,12 +57,18 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
 
   nsp.use((socket, next) => {
     if (!deps.acceptingConnections()) return next(connectError(protocolError('GATEWAY_FULL')));
+    const crowded = deps.guards.admit(socket as unknown as Socket);
+    if (crowded) return next(connectError(crowded));
     deps.tokens.verifyCandidateToken(socket.handshake.auth?.token).then(
       (claims) => {
         socket.data.claims = claims;
         next();
       },
-      (err: unknown) => next(connectError(toProtocolError(err, deps.logger))),
+      (err: unknown) => {
+        const error = toProtocolError(err, deps.logger);
+        deps.guards.authRefused(socket as unknown as Socket, error);
+        next(connectError(error));
+      },
     );
   });
 
@@ -69,7 +77,9 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
     const log = () => deps.logger.child({ socket: socket.id, candidate: socket.data.claims.candidateId });
     const debug = deps.logger.isLevelEnabled('debug');
 
-    const handle = ackedHandlers(socket as unknown as Socket, log);
+    const actor = () => ({ actor: `candidate:${socket.data.claims.candidateId}`, sittingId: socket.data.claims.sittingId, attemptId: socket.data.attempt?.attemptId ?? null });
+    deps.guards.limitFrames(socket as unknown as Socket, actor);
+    const handle = ackedHandlers(socket as unknown as Socket, log, deps.guards.onRefused(actor));
 
     handle(EVENTS.join, async (payload) => {
       const request = parse(JoinRequest, payload);

@@ -21,6 +21,7 @@ import { addressResolver } from './client-address.js';
 import { signInRoute } from './sign-in-route.js';
 import { watchPendingAnswers } from '../observability/backpressure-metrics.js';
 import { answerQueueBreaker, openBreakers, postgresBreaker } from '../store/breakers.js';
+import { SecurityGuards } from './security-guards.js';
 import { METRICS_CONTENT_TYPE, metrics, metricsText, watchConnections, watchQueueDepth } from '../observability/metrics.js';
 
 export interface GatewayHandle {
@@ -75,6 +76,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
   const anyOrigin = allowedOrigins.has('*');
 
   const tokens = new TokenService(config);
+  const guards = new SecurityGuards(config, sql, logger);
   const signIn = new AccessCodeSignIn({ sql, redis: producer, tokens, prefix: config.REDIS_PREFIX, ttlS: config.TOKEN_TTL_S });
   const engine = await bindEngine(
     config,
@@ -87,8 +89,13 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       allowRequest: (req, callback) => {
         const origin = req.headers.origin;
         // the pages this gateway serves itself (same origin) are always allowed
-        if (origin && !anyOrigin && !allowedOrigins.has(origin) && !isSameOrigin(origin, req.headers.host)) return callback('ORIGIN_NOT_ALLOWED', false);
+        if (origin && !anyOrigin && !allowedOrigins.has(origin) && !isSameOrigin(origin, req.headers.host)) {
+          guards.originRefused(req);
+          return callback('ORIGIN_NOT_ALLOWED', false);
+        }
         if (connectionCount() >= config.MAX_CONNECTIONS + HARD_CAP_HEADROOM) return callback('GATEWAY_FULL', false);
+        const crowded = guards.refuseRequest(req);
+        if (crowded) return callback(crowded, false);
         callback(null, true);
       },
     },
@@ -107,6 +114,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     { [SIGN_IN_PATH]: signInRoute(signIn, logger) },
   );
   connectionCount = () => engine.io.engine.clientsCount;
+  guards.watch(engine.io);
   const unwatch = [
     watchQueueDepth(queue),
     watchPendingAnswers(() => batcher.pending),
@@ -133,6 +141,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     gatewayId: config.GATEWAY_ID,
     lobbyEarlyMs: config.LOBBY_EARLY_S * 1000,
     acceptingConnections,
+    guards,
   });
   setUpProctorNamespace(engine.io.of(NAMESPACES.proctor) as unknown as ProctorNamespace, {
     sql,
@@ -142,6 +151,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     feedHistory: attempts.notifier.feedHistory,
     logger,
     acceptingConnections,
+    guards,
   });
   logger.info({ port: engine.port, engine: engine.engineName, maxConnections: config.MAX_CONNECTIONS }, 'gateway listening');
 
@@ -172,6 +182,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
       await new Promise((resolve) => setImmediate(resolve));
       await new Promise<void>((resolve) => engine.io.close(() => resolve()));
       await presence.close(); // after the sockets closed: their disconnects are recorded too
+      await guards.audit.flush();
       await heartbeat.stop();
       for (const stop of unwatch) stop();
       queueBreaker.stop();

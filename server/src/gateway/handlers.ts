@@ -33,9 +33,10 @@ export function parse<T extends z.ZodType>(schema: T, payload: unknown): z.infer
 
 /**
  * Registers acked handlers on a socket: every frame must carry an ack callback, and any failure
- * becomes a coded error ack. Frames of events not registered get UNKNOWN_EVENT.
+ * becomes a coded error ack (also handed to `onRefused`, for the security audit). Frames of events
+ * not registered get UNKNOWN_EVENT.
  */
-export function ackedHandlers(socket: Socket, log: LoggerSource) {
+export function ackedHandlers(socket: Socket, log: LoggerSource, onRefused?: (event: string, error: ProtocolError) => void) {
   const known = new Set<string>();
   socket.onAny((event: string, ...args: unknown[]) => {
     if (known.has(event)) return;
@@ -56,7 +57,11 @@ export function ackedHandlers(socket: Socket, log: LoggerSource) {
         .then(() => work(payload))
         .then(
           (data) => reply({ ok: true, data }),
-          (err: unknown) => reply({ ok: false, error: toProtocolError(err, log) }),
+          (err: unknown) => {
+            const error = toProtocolError(err, log);
+            onRefused?.(event, error);
+            reply({ ok: false, error });
+          },
         );
     });
   };

@@ -19,6 +19,7 @@ import type { FeedHistory } from '../proctor/feed-history.js';
 import { proctorRooms } from '../proctor/rooms.js';
 import { loadRosterSnapshot } from '../proctor/snapshot.js';
 import { ackedHandlers, connectError, parse, toProtocolError } from './handlers.js';
+import type { SecurityGuards } from './security-guards.js';
 
 interface ProctorSocketData {
   identity: ProctorIdentity;
@@ -34,6 +35,7 @@ export interface ProctorDeps {
   feedHistory?: FeedHistory;
   logger: Logger;
   acceptingConnections: () => boolean;
+  guards: SecurityGuards;
 }
 
 /** The rooms a proctor's deltas arrive in: the whole sitting for an admin, else its districts and centers. */
@@ -51,19 +53,27 @@ export function roomsOf(identity: ProctorIdentity): string[] {
 export function setUpProctorNamespace(nsp: ProctorNamespace, deps: ProctorDeps): void {
   nsp.use((socket, next) => {
     if (!deps.acceptingConnections()) return next(connectError(protocolError('GATEWAY_FULL')));
+    const crowded = deps.guards.admit(socket as unknown as Socket);
+    if (crowded) return next(connectError(crowded));
     deps.tokens.verifyProctorToken(socket.handshake.auth?.token).then(
       (identity) => {
         socket.data.identity = identity;
         next();
       },
-      (err: unknown) => next(connectError(toProtocolError(err, deps.logger))),
+      (err: unknown) => {
+        const error = toProtocolError(err, deps.logger);
+        deps.guards.authRefused(socket as unknown as Socket, error);
+        next(connectError(error));
+      },
     );
   });
 
   nsp.on('connection', (socket: ProctorSocket) => {
     const { identity } = socket.data;
     const log = deps.logger.child({ socket: socket.id, proctor: identity.proctorId });
-    const handle = ackedHandlers(socket as unknown as Socket, log);
+    const actor = () => ({ actor: `proctor:${identity.proctorId}`, sittingId: identity.scope.sittingId });
+    deps.guards.limitFrames(socket as unknown as Socket, actor);
+    const handle = ackedHandlers(socket as unknown as Socket, log, deps.guards.onRefused(actor));
 
     handle(EVENTS.proctorWatch, async (payload) => {
       const request = parse(WatchRequest, payload);

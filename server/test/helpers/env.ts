@@ -34,6 +34,8 @@ export async function createTestEnv(overrides: Partial<Config> = {}, seed: Parti
       WORKER_LOCK_MS: '2000',
       PG_POOL_MAX: '4',
       TOKEN_SECRET: `test-secret-${id}-${randomBytes(16).toString('hex')}`,
+      // every test client connects from 127.0.0.1: the per-address limit is tested on its own (test/security/)
+      MAX_CONNECTIONS_PER_ADDRESS: '10000',
     },
     overrides,
   );

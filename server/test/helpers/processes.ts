@@ -30,6 +30,7 @@ export function envFor(config: Config, extra: Record<string, string> = {}): Node
     REDIS_CLUSTER_NODES: config.REDIS_CLUSTER_NODES.join(','),
     TOKEN_SECRET: config.TOKEN_SECRET,
     WORKER_LOCK_MS: String(config.WORKER_LOCK_MS),
+    MAX_CONNECTIONS_PER_ADDRESS: String(config.MAX_CONNECTIONS_PER_ADDRESS),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     NODE_ENV: 'test',
     ...extra,
