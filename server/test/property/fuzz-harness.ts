@@ -1,0 +1,115 @@
+import fc from 'fast-check';
+import type { Socket } from 'socket.io-client';
+import { EVENTS, ProtocolErrorSchema, isErrorCode } from '@examhall/shared';
+import { z } from 'zod';
+import { fcParams } from './arbitraries.js';
+
+/** generous: CI runs test files in parallel on two cores */
+const ACK_TIMEOUT_MS = 10_000;
+/** the gateway's default MAX_FRAME_BYTES is 16 KiB; frames above it are cut off by design, not fuzzed here */
+const MAX_FUZZ_FRAME_BYTES = 15_000;
+
+/** socket.io-client refuses to emit these itself; the server's parser refuses them too */
+const RESERVED = new Set(['connect', 'connect_error', 'disconnect', 'disconnecting', 'newListener', 'removeListener']);
+
+const CodedAck = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), data: z.unknown() }),
+  z.object({ ok: z.literal(false), error: ProtocolErrorSchema }),
+]);
+
+/** Rough size of the encoded frame (typed arrays are counted as JSON, which overestimates them). */
+function frameBytes(event: string, args: unknown[]): number {
+  try {
+    return Buffer.byteLength(JSON.stringify([event, ...args]) ?? '');
+  } catch {
+    return Infinity;
+  }
+}
+
+/** An event name and the payload arguments sent with it. */
+export type Frame = [event: string, args: unknown[]];
+
+/** Frames of one event. */
+export function framesOf(event: string | fc.Arbitrary<string>, args: fc.Arbitrary<unknown[]>): fc.Arbitrary<Frame> {
+  return fc.tuple(typeof event === 'string' ? fc.constant(event) : event, args);
+}
+
+export function isFuzzableEvent(event: string): boolean {
+  return !RESERVED.has(event);
+}
+
+/**
+ * Why an ack breaks the contract, or undefined: it must be `{ ok: true, data }` or `{ ok: false,
+ * error }` with a code from the shared registry, and never INTERNAL (an error the server did not
+ * expect is a bug, even when it is reported politely).
+ */
+export function ackProblem(ack: unknown): string | undefined {
+  const parsed = CodedAck.safeParse(ack);
+  if (!parsed.success) return `ack is not a coded reply: ${JSON.stringify(ack)?.slice(0, 300)}`;
+  if (parsed.data.ok) return undefined;
+  const { code } = parsed.data.error;
+  if (!isErrorCode(code)) return `unknown error code ${String(code)}`;
+  if (code === 'INTERNAL') return `INTERNAL: ${parsed.data.error.detail ?? ''}`;
+  return undefined;
+}
+
+/** Watches a socket's `server:error` frames: each must be a coded ProtocolError. */
+export function watchServerErrors(socket: Socket): { count: () => number; malformed: unknown[] } {
+  let count = 0;
+  const malformed: unknown[] = [];
+  socket.on(EVENTS.serverError, (error: unknown) => {
+    count++;
+    if (!ProtocolErrorSchema.safeParse(error).success || !isErrorCode((error as { code?: unknown }).code)) malformed.push(error);
+  });
+  return { count: () => count, malformed };
+}
+
+function describeArgs(args: unknown[]): string {
+  try {
+    return JSON.stringify(args).slice(0, 300);
+  } catch {
+    return '(not JSON)';
+  }
+}
+
+/**
+ * Property: every frame of `event` with these payload arguments and an ack callback gets a coded
+ * ack in time, and the socket stays connected. Frames go one at a time (each ack awaited).
+ */
+export async function assertEveryFrameAcked(socket: () => Socket, frames: fc.Arbitrary<Frame>, numRuns: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(frames, async ([name, payload]) => {
+      fc.pre(isFuzzableEvent(name) && frameBytes(name, payload) <= MAX_FUZZ_FRAME_BYTES);
+      const s = socket();
+      if (!s.connected) throw new Error('the fuzzing socket was disconnected before this frame');
+      let ack: unknown;
+      try {
+        ack = await s.timeout(ACK_TIMEOUT_MS).emitWithAck(name, ...payload);
+      } catch (err) {
+        throw new Error(`${name} ${describeArgs(payload)}: no ack (${(err as Error).message}); connected=${s.connected}`);
+      }
+      const problem = ackProblem(ack);
+      if (problem) throw new Error(`${name} ${describeArgs(payload)}: ${problem}`);
+    }),
+    fcParams(numRuns),
+  );
+}
+
+/**
+ * Property: frames of `event` without an ack callback change nothing for the socket: it stays
+ * connected, and an acked time:sync right after still gets its reply.
+ */
+export async function assertUnackedFramesHarmless(socket: () => Socket, frames: fc.Arbitrary<Frame>, numRuns: number): Promise<void> {
+  await fc.assert(
+    fc.asyncProperty(frames, async ([name, payload]) => {
+      fc.pre(isFuzzableEvent(name) && frameBytes(name, payload) <= MAX_FUZZ_FRAME_BYTES);
+      const s = socket();
+      s.emit(name, ...payload);
+      const ack = await s.timeout(ACK_TIMEOUT_MS).emitWithAck(EVENTS.timeSync, { clientSentAt: 1 });
+      if (!s.connected) throw new Error(`${name} ${describeArgs(payload)} without an ack disconnected the socket`);
+      const problem = ackProblem(ack);
+      if (problem) throw new Error(`time:sync after ${name} ${describeArgs(payload)}: ${problem}`);
+    }),
+    fcParams(numRuns),
+  );
+}
