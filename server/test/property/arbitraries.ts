@@ -47,14 +47,30 @@ export const edgeString = fc.oneof(
 
 const leaf = fc.oneof(edgeNumber, edgeString, fc.boolean(), fc.constant(null), fc.integer(), fc.double());
 
-/** Arrays or objects nested a few thousand levels deep, still well inside the frame size limit. */
-export const deepValue = fc
-  .tuple(fc.integer({ min: 50, max: 2500 }), fc.constantFrom('array', 'object', 'mixed'))
-  .map(([depth, shape]) => {
+/**
+ * Arrays or objects nested a few thousand levels deep, still inside the frame size limit (around
+ * 5,000 levels socket.io-client itself overflows its stack). Sent as its JSON; printed by
+ * fast-check as `deep(depth, shape)`, since printing the value itself would overflow too.
+ */
+class DeepValue {
+  readonly #value: unknown;
+  readonly #label: string;
+  constructor(depth: number, shape: 'array' | 'object' | 'mixed') {
     let v: unknown = 1;
     for (let i = 0; i < depth; i++) v = shape === 'array' || (shape === 'mixed' && i % 2 === 0) ? [v] : { a: v };
-    return v;
-  });
+    this.#value = v;
+    this.#label = `deep(${depth}, ${shape})`;
+  }
+  toJSON(): unknown {
+    return this.#value;
+  }
+  [fc.toStringMethod](): string {
+    return this.#label;
+  }
+}
+export const deepValue = fc
+  .tuple(fc.integer({ min: 50, max: 2500 }), fc.constantFrom('array' as const, 'object' as const, 'mixed' as const))
+  .map(([depth, shape]) => new DeepValue(depth, shape));
 
 /** Many small items: wide arrays and objects. */
 export const wideValue = fc.oneof(
@@ -76,6 +92,15 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 type Path = (string | number)[];
 
+/** NUL, lone surrogates, bidi override, zero-width space, an emoji (a surrogate pair), a line break. */
+const AWKWARD_CHARACTERS = ['\u0000', '\ud800', '\udc00', '\u202e', '\u200b', '\u{1F600}', '\n'];
+
+function valueAt(root: unknown, path: Path): unknown {
+  let node = root;
+  for (const k of path) node = node === null || typeof node !== 'object' ? undefined : (node as Record<string | number, unknown>)[k];
+  return node;
+}
+
 function pathsOf(value: unknown, prefix: Path = []): Path[] {
   const paths: Path[] = [prefix];
   if (Array.isArray(value)) value.forEach((v, i) => paths.push(...pathsOf(v, [...prefix, i])));
@@ -93,26 +118,29 @@ function setOwn(target: object, k: string | number, v: unknown): void {
   Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
+/** A copy of a container (own keys, `__proto__` included, stay own keys). */
+function copyOf(value: object): Record<string | number, unknown> {
+  return (Array.isArray(value) ? value.slice() : { ...value }) as Record<string | number, unknown>;
+}
+
+/** Applies a mutation, copying only the containers on its path (a deep clone of a deep hostile value would overflow the stack). */
 function apply(root: unknown, m: Mutation): unknown {
-  if (m.path.length === 0) {
-    if (m.op === 'drop') return undefined;
-    if (m.op === 'replace') return m.with;
-  }
-  const doc = structuredClone(root) as Record<string | number, unknown>;
   const parentPath = m.op === 'addKey' ? m.path : m.path.slice(0, -1);
-  let parent: unknown = doc;
-  for (const k of parentPath) {
-    if (parent === null || typeof parent !== 'object') return doc; // an earlier mutation removed this path
-    parent = (parent as Record<string | number, unknown>)[k];
-  }
-  if (parent === null || typeof parent !== 'object') return doc;
-  const container = parent as Record<string | number, unknown>;
-  if (m.op === 'addKey') setOwn(container, m.key, m.with);
-  else if (m.op === 'drop') {
-    if (Array.isArray(container)) container.splice(m.path.at(-1) as number, 1);
-    else delete container[m.path.at(-1)!];
-  } else setOwn(container, m.path.at(-1)!, m.with);
-  return doc;
+  const edit = (node: unknown, depth: number): unknown => {
+    if (node === null || typeof node !== 'object') return node; // an earlier mutation removed this path
+    const copy = copyOf(node);
+    if (depth < parentPath.length) {
+      const k = parentPath[depth]!;
+      setOwn(copy, k, edit(copy[k], depth + 1));
+    } else if (m.op === 'addKey') setOwn(copy, m.key, m.with);
+    else if (m.op === 'drop') {
+      if (Array.isArray(copy)) copy.splice(m.path.at(-1) as number, 1);
+      else delete copy[m.path.at(-1)!];
+    } else setOwn(copy, m.path.at(-1)!, m.with);
+    return copy;
+  };
+  if (m.path.length === 0 && m.op !== 'addKey') return m.op === 'drop' ? undefined : m.with;
+  return edit(root, 0);
 }
 
 /** The same field with another JSON type, or a value at a type's edge. */
@@ -124,12 +152,25 @@ const retyped = fc.oneof(edgeNumber, edgeString, fc.constantFrom(null, true, fal
  */
 export function mutated(valid: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> {
   return valid.chain((frame) => {
-    const path = fc.constantFrom(...pathsOf(frame));
-    const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+    const paths = pathsOf(frame);
+    const path = fc.constantFrom(...paths);
+    const textPaths = paths.filter((p) => typeof valueAt(frame, p) === 'string');
+    const mutations: fc.Arbitrary<Mutation>[] = [
       path.map((p) => ({ op: 'drop' as const, path: p })),
       fc.record({ op: fc.constant('replace' as const), path, with: fc.oneof({ arbitrary: retyped, weight: 3 }, { arbitrary: hostileValue, weight: 1 }) }),
       fc.record({ op: fc.constant('addKey' as const), path, key, with: leaf }),
-    );
+    ];
+    // the same text with one awkward character slipped in: still valid in every other way
+    if (textPaths.length > 0) {
+      mutations.push(
+        fc.tuple(fc.constantFrom(...textPaths), fc.constantFrom(...AWKWARD_CHARACTERS), fc.nat()).map(([p, c, i]) => {
+          const text = valueAt(frame, p) as string;
+          const at = i % (text.length + 1);
+          return { op: 'replace' as const, path: p, with: text.slice(0, at) + c + text.slice(at) };
+        }),
+      );
+    }
+    const mutation = fc.oneof(...mutations);
     return fc.oneof(
       { arbitrary: fc.constant(frame), weight: 1 },
       { arbitrary: fc.array(mutation, { minLength: 1, maxLength: 2 }).map((ms) => ms.reduce(apply, frame)), weight: 12 },

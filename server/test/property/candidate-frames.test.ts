@@ -71,13 +71,13 @@ describe('fuzzing /candidate frames against a real server process', () => {
   for (const event of CANDIDATE_EVENTS) {
     it(`${event}: arbitrary payloads get a coded ack`, async () => {
       const target = event === EVENTS.submit ? submitter.socket : joined.socket;
-      await assertEveryFrameAcked(() => target, framesOf(event, payloadArgs(hostileValue)), 100);
+      await assertEveryFrameAcked(() => target, framesOf(event, payloadArgs(hostileValue)), 200);
     }, 60_000);
 
     it(`${event}: mutations of valid frames get a coded ack`, async () => {
       const target = event === EVENTS.submit ? submitter : joined;
       const valid = validFrames(target.reply)[event] as fc.Arbitrary<unknown>;
-      await assertEveryFrameAcked(() => target.socket, framesOf(event, payloadArgs(mutated(valid))), 150);
+      await assertEveryFrameAcked(() => target.socket, framesOf(event, payloadArgs(mutated(valid))), 300);
     }, 60_000);
   }
 

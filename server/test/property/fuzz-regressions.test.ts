@@ -83,3 +83,25 @@ describe('answer text Postgres cannot store', () => {
     expect(ack).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   });
 });
+
+describe('proctor text Postgres cannot store', () => {
+  // a reason or message with NUL or a lone surrogate failed in the audit write: INTERNAL instead of a coded refusal
+  it('is refused with BAD_REQUEST, and the same action with clean text applies', async () => {
+    const { reply } = await candidate(4);
+    const proctor = rawProctor(node.port, await proctorTokenFor(env.config, 'p2', { sittingId: env.seeded.sittingId, role: 'admin', districts: [], centers: [] }));
+    sockets.push(proctor);
+    await connected(proctor);
+    const target = { candidates: [env.seeded.candidateIds[4]!] };
+    for (const action of [
+      { kind: 'extend', target, seconds: 60, reason: 'a\u0000b' },
+      { kind: 'extend', target, seconds: 60, reason: 'late \ud800' },
+      { kind: 'message', target, text: 'x\u0000y' },
+      { kind: 'message', target, text: 'ok', reason: '\udc00' },
+    ]) {
+      expect(await rawEmit(proctor, EVENTS.proctorAction, action)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+    }
+    const applied = await rawEmit(proctor, EVENTS.proctorAction, { kind: 'extend', target, seconds: 60, reason: 'late start \u{1F600}' });
+    expect(applied).toMatchObject({ ok: true, data: { applied: 1 } });
+    expect(reply.attemptId).toBeTruthy();
+  });
+});

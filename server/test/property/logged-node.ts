@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import type { Config } from '../../src/config/config.js';
-import { envFor, exited, freePort, waitReady } from '../helpers/processes.js';
+import { envFor, exited, waitReady } from '../helpers/processes.js';
 
 const cliPath = join(dirname(fileURLToPath(import.meta.url)), '../../src/cli.ts');
 
@@ -36,14 +36,22 @@ function isProblem(line: string): boolean {
  * the process never logged an unhandled rejection or an error while it was fuzzed.
  */
 export async function spawnLogged(config: Config, role: 'all' | 'gateway' | 'worker', extra: Record<string, string> = {}): Promise<LoggedProcess> {
-  const port = role === 'worker' ? 0 : await freePort();
-  const env = envFor(config, { LOG_LEVEL: 'warn', ...(role === 'worker' ? {} : { PORT: String(port) }), ...extra });
+  // PORT=0 and the port read from the log: a port picked in advance may be taken meanwhile by
+  // another test's gateway (SO_REUSEPORT would even let both listen on it)
+  const env = envFor(config, { LOG_LEVEL: 'info', PORT: '0', ...extra });
   const child = spawn(process.execPath, ['--import', 'tsx', cliPath, role], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
-  for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on('line', (line) => lines.push(line));
+  let announcePort: (port: number) => void = () => undefined;
+  const listening = new Promise<number>((resolve) => (announcePort = resolve));
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      lines.push(line);
+      if (line.includes('"gateway listening"')) announcePort((JSON.parse(line) as { port: number }).port);
+    });
+  }
   const handle: LoggedProcess = {
     child,
-    port,
+    port: 0,
     lines,
     problems: () => lines.filter(isProblem),
     alive: () => child.exitCode === null && child.signalCode === null,
@@ -54,12 +62,13 @@ export async function spawnLogged(config: Config, role: 'all' | 'gateway' | 'wor
     },
   };
   if (role !== 'worker') {
-    await Promise.race([
-      waitReady(port, 30_000),
-      exited(child).then(() => {
-        throw new Error(`examhall ${role} exited before it was ready:\n${lines.join('\n')}`);
+    handle.port = await Promise.race([
+      listening,
+      exited(child).then((): never => {
+        throw new Error(`examhall ${role} exited before it listened:\n${lines.join('\n')}`);
       }),
     ]);
+    await waitReady(handle.port, 30_000);
   }
   return handle;
 }
