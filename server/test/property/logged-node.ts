@@ -35,11 +35,18 @@ function isProblem(line: string): boolean {
  * `examhall <role>` as a real child process whose stdout and stderr are kept, so a test can assert
  * the process never logged an unhandled rejection or an error while it was fuzzed.
  */
-export async function spawnLogged(config: Config, role: 'all' | 'gateway' | 'worker', extra: Record<string, string> = {}): Promise<LoggedProcess> {
+export async function spawnLogged(
+  config: Config,
+  role: 'all' | 'gateway' | 'worker',
+  extra: Record<string, string> = {},
+  /** a module loaded before the CLI, with an IPC channel to the test (see error-probe.ts) */
+  preload?: string,
+): Promise<LoggedProcess> {
   // PORT=0 and the port read from the log: a port picked in advance may be taken meanwhile by
   // another test's gateway (SO_REUSEPORT would even let both listen on it)
   const env = envFor(config, { LOG_LEVEL: 'info', PORT: '0', ...extra });
-  const child = spawn(process.execPath, ['--import', 'tsx', cliPath, role], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = ['--import', 'tsx', ...(preload ? ['--import', preload] : []), cliPath, role];
+  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe', ...(preload ? ['ipc' as const] : [])] });
   const lines: string[] = [];
   let announcePort: (port: number) => void = () => undefined;
   const listening = new Promise<number>((resolve) => (announcePort = resolve));
