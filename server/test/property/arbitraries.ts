@@ -207,3 +207,25 @@ export function answerValueFor(q: PaperQuestion): fc.Arbitrary<AnswerValue> {
           : answerText.map((text) => ({ kind: 'text' as const, text }));
   return fc.oneof({ arbitrary: fitting, weight: 9 }, { arbitrary: fc.constant(null), weight: 1 });
 }
+
+/**
+ * A socket.io packet as raw text, under the socket.io-client encoder: a type digit (or junk), an
+ * attachment count, a namespace, an ack id (negative, fractional, huge), and a body that may not
+ * be JSON at all. See https://github.com/socketio/socket.io-protocol for the grammar.
+ */
+export const rawPacket: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom('0', '1', '2', '3', '4', '5', '6', '7', 'x', ''),
+    fc.option(fc.constantFrom('0-', '1-', '2-', '-', '99999-'), { nil: '' }),
+    fc.constantFrom('/candidate,', '/proctor,', '/nope,', '/', ''),
+    fc.option(fc.oneof(fc.nat().map(String), fc.constantFrom('-1', '1.5', '99999999999999999999', '1e3', '0x1')), { nil: '' }),
+    fc.oneof(
+      fc.json({ maxDepth: 3 }),
+      fc.string({ unit: 'binary', maxLength: 40 }),
+      fc.tuple(fc.constantFrom('answer:save', 'time:sync', 'exam:join', 'exam:submit', 'disconnect', 'connect', 'x'), fc.array(fc.jsonValue({ maxDepth: 3 }), { maxLength: 2 })).map(
+        ([event, args]) => JSON.stringify([event, ...args]),
+      ),
+      fc.constant('[{"_placeholder":true,"num":0}]'),
+    ),
+  )
+  .map(([type, attachments, nsp, id, body]) => `${type}${attachments}${nsp}${id}${body}`);

@@ -6,8 +6,8 @@ import { EVENTS, PROTOCOL_VERSION, type JoinReply, type PaperQuestion } from '@e
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { tokenFor } from '../helpers/node.js';
 import { connected, rawConnect, rawJoin } from '../helpers/raw-client.js';
-import { answerValueFor, hostileValue, mutated, payloadArgs } from './arbitraries.js';
-import { assertEveryFrameAcked, assertUnackedFramesHarmless, framesOf, watchServerErrors } from './fuzz-harness.js';
+import { answerValueFor, hostileValue, mutated, payloadArgs, rawPacket } from './arbitraries.js';
+import { assertEveryFrameAcked, assertRawPacketsHarmless, assertUnackedFramesHarmless, framesOf, watchServerErrors } from './fuzz-harness.js';
 import { spawnLogged, type LoggedProcess } from './logged-node.js';
 
 /**
@@ -105,6 +105,10 @@ describe('fuzzing /candidate frames against a real server process', () => {
     await assertUnackedFramesHarmless(() => joined.socket, framesOf(names, args), 150);
     expect(watchers[0]!.count()).toBeGreaterThan(before); // the server said why, with a coded server:error
   }, 60_000);
+
+  it('raw packets a real client would never encode leave the connection usable or closed, never hanging', async () => {
+    await assertRawPacketsHarmless(async () => (await open(3, true)).socket, rawPacket, 150);
+  }, 90_000);
 
   it('afterwards the process is alive, serves another candidate end to end, and logged no unhandled error', async () => {
     const client = new ExamClient({ url: `http://127.0.0.1:${node.port}`, token: await tokenFor(env.config, env.seeded.candidateIds[5]!, env.seeded.sittingId), storage: new MemoryOutboxStorage() });

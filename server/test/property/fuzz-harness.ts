@@ -135,3 +135,31 @@ export async function assertUnackedFramesHarmless(socket: () => Socket, frames: 
     fcParams(numRuns),
   );
 }
+
+/**
+ * Property: raw socket.io packets (sent under the client's encoder) either leave the connection
+ * usable, an acked time:sync right after gets its reply, or make the server close it; they never
+ * leave it hanging. `open` gives a fresh joined socket whenever the last one was closed.
+ */
+export async function assertRawPacketsHarmless(open: () => Promise<Socket>, packets: fc.Arbitrary<string>, numRuns: number): Promise<void> {
+  let socket = await open();
+  await fc.assert(
+    fc.asyncProperty(packets, async (packet) => {
+      if (!socket.connected) socket = await open();
+      let onClose = () => undefined as void;
+      const closed = new Promise<'closed'>((resolve) => socket.once('disconnect', (onClose = () => resolve('closed'))));
+      (socket.io.engine as unknown as { write(data: string): void }).write(packet);
+      const outcome = await Promise.race([closed, emitAcked(socket, EVENTS.timeSync, [{ clientSentAt: 1 }]).catch((err: Error) => err)]);
+      socket.off('disconnect', onClose);
+      if (outcome === 'closed') return;
+      if (outcome instanceof Error) {
+        if (!socket.connected) return; // closed by the server while the time:sync was out
+        throw new Error(`raw packet ${JSON.stringify(packet)}: no ack for the time:sync after it (${outcome.message}), still connected`);
+      }
+      const problem = ackProblem(outcome);
+      if (problem) throw new Error(`time:sync after raw packet ${JSON.stringify(packet)}: ${problem}`);
+    }),
+    fcParams(numRuns),
+  );
+  socket.disconnect();
+}
