@@ -39,6 +39,10 @@ export interface Real {
 
 type AnswerCommand = fc.AsyncCommand<Model, Real>;
 
+/** How often each kind of command ran, so a test can tell that every kind was exercised. */
+export const commandCounts = new Map<string, number>();
+const counted = (kind: string) => commandCounts.set(kind, (commandCounts.get(kind) ?? 0) + 1);
+
 /** A few questions of every type, so later saves overwrite earlier ones. */
 const QUESTIONS: PaperQuestion[] = DEMO_EXAM.questions.slice(0, 6).map(({ key: _key, ...q }) => q);
 
@@ -81,6 +85,7 @@ class Save implements AnswerCommand {
   ) {}
   check = () => true;
   async run(model: Model, real: Real): Promise<void> {
+    counted(this.cutAfter ? 'saveThenCut' : 'save');
     const accepted = AnswerValue.safeParse(this.value).success;
     const saving = real.client.saveAnswer(this.questionId, this.value);
     if (!accepted) {
@@ -105,6 +110,7 @@ class Save implements AnswerCommand {
 class Reconnect implements AnswerCommand {
   check = () => true;
   async run(_model: Model, real: Real): Promise<void> {
+    counted('reconnect');
     const rejoined = nextJoin(real.client, 20_000);
     real.world.proxy.cutAll();
     await rejoined;
@@ -117,6 +123,7 @@ class DuplicateDelivery implements AnswerCommand {
   constructor(readonly pick: number) {}
   check = (model: Readonly<Model>) => model.history.length > 0;
   async run(model: Model, real: Real): Promise<void> {
+    counted('duplicateDelivery');
     const { questionId, seq, value } = model.history[this.pick % model.history.length]!;
     await real.world.queue.add('batch', { gatewayId: 'property-duplicate', items: [{ a: real.attemptId, q: questionId, s: seq, v: value, r: Date.now() }] });
   }
@@ -127,6 +134,7 @@ class DuplicateDelivery implements AnswerCommand {
 class Reload implements AnswerCommand {
   check = () => true;
   async run(_model: Model, real: Real): Promise<void> {
+    counted('reload');
     await real.client.close();
     real.client = newClient(real.url, real.token, real.storage, real.errors);
     await real.client.connect();
@@ -138,6 +146,7 @@ class Reload implements AnswerCommand {
 class RestartWorker implements AnswerCommand {
   check = () => true;
   async run(_model: Model, real: Real): Promise<void> {
+    counted('restartWorker');
     await real.world.restartWorker();
   }
   toString = () => 'restartWorker';

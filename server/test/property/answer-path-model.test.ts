@@ -6,7 +6,7 @@ import type { AnswerValue } from '@examhall/shared';
 import { createAnswerQueue } from '../../src/answers/queue.js';
 import { createTestEnv, waitFor, type TestEnv } from '../helpers/env.js';
 import { tokenFor } from '../helpers/node.js';
-import { answerPathCommands, newClient, type Model, type Real, type World } from './answer-path-commands.js';
+import { answerPathCommands, commandCounts, newClient, type Model, type Real, type World } from './answer-path-commands.js';
 import { fcParams } from './arbitraries.js';
 import { startCutProxy, type CutProxy } from './cut-proxy.js';
 import { spawnLogged, type LoggedProcess } from './logged-node.js';
@@ -91,6 +91,10 @@ describe('the answer path against a model: the last save per question', () => {
       }),
       fcParams(RUNS),
     );
+    // every kind of command really ran (with the default number of runs; FC_RUNS may ask for fewer)
+    if (!process.env.FC_RUNS) {
+      for (const kind of ['save', 'saveThenCut', 'reconnect', 'duplicateDelivery', 'reload', 'restartWorker']) expect(commandCounts.get(kind), kind).toBeGreaterThan(0);
+    }
     expect(gateway.alive()).toBe(true);
     for (const p of [gateway, worker, ...retiredWorkers]) expect(p.problems()).toEqual([]);
   }, 240_000);
