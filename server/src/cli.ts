@@ -164,6 +164,8 @@ async function runRole(config: Config, role: Role): Promise<void> {
   if (isDevTokenSecret(config)) logger.warn('TOKEN_SECRET is the development default; set it outside development');
   // A stray rejection inside a library must not take thousands of sockets down with it.
   process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+  // Node still exits after an uncaught exception (state may be corrupt); this only says why, in the log.
+  process.on('uncaughtExceptionMonitor', (err, origin) => logger.fatal({ err, origin }, 'uncaught exception'));
   const node = await startNode(config, role, logger);
   let stopping = false;
   const stop = (signal: string) => {

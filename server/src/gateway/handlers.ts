@@ -47,14 +47,20 @@ export function ackedHandlers(socket: Socket, log: LoggerSource, onRefused?: (ev
   });
   return <T>(event: string, work: (payload: unknown) => Promise<T> | T) => {
     known.add(event);
-    socket.on(event, (payload: unknown, ack: unknown) => {
+    // socket.io appends the ack after however many arguments the client sent: it is the last one
+    socket.on(event, (...args: unknown[]) => {
+      const ack = args.at(-1);
       if (typeof ack !== 'function') {
         socket.emit(EVENTS.serverError, protocolError('BAD_REQUEST', `${event} needs an acknowledgement callback`));
         return;
       }
       const reply = ack as (r: Ack<T>) => void;
+      const payloads = args.length - 1;
       Promise.resolve()
-        .then(() => work(payload))
+        .then(() => {
+          if (payloads !== 1) throw new ExamhallError('BAD_REQUEST', `${event} takes exactly one payload, got ${payloads}`);
+          return work(args[0]);
+        })
         .then(
           (data) => reply({ ok: true, data }),
           (err: unknown) => {

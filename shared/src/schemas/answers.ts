@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { AttemptId, EpochMs, ExternalId, Seq } from './ids.js';
+import { storableText } from './text.js';
 
 /** What a candidate answers; `null` clears the answer. Which kind fits is decided by the question type. */
 export const AnswerValue = z
   .discriminatedUnion('kind', [
     z.object({ kind: z.literal('choice'), optionIds: z.array(ExternalId).max(26) }),
     z.object({ kind: z.literal('numeric'), value: z.number().finite() }),
-    z.object({ kind: z.literal('text'), text: z.string().max(5000) }), // short text and essays
+    z.object({ kind: z.literal('text'), text: storableText(5000) }), // short text and essays
   ])
   .nullable();
 export type AnswerValue = z.infer<typeof AnswerValue>;

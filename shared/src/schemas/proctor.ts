@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AttemptId, EpochMs, ExternalId } from './ids.js';
 import { AttemptStatus } from './join.js';
+import { NOT_STORABLE, isStorableText } from './text.js';
 
 /**
  * The proctor feed: a roster snapshot on `proctor:watch`, then `proctor:delta` batches (per center,
@@ -111,7 +112,7 @@ export const ActionTarget = z.union([
 ]);
 export type ActionTarget = z.infer<typeof ActionTarget>;
 
-const reason = z.string().trim().min(1, 'say why (it goes to the audit log)').max(500);
+const reason = z.string().trim().min(1, 'say why (it goes to the audit log)').max(500).refine(isStorableText, NOT_STORABLE);
 
 /** proctor → server `proctor:action`. Every action is written to the audit log with who, when and why. */
 export const ProctorAction = z.discriminatedUnion('kind', [
@@ -121,7 +122,7 @@ export const ProctorAction = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('lock'), target: ActionTarget, reason }),
   z.object({ kind: z.literal('unlock'), target: ActionTarget, reason }),
   z.object({ kind: z.literal('terminate'), target: ActionTarget, reason }),
-  z.object({ kind: z.literal('message'), target: ActionTarget, text: z.string().trim().min(1).max(1000), reason: reason.optional() }),
+  z.object({ kind: z.literal('message'), target: ActionTarget, text: z.string().trim().min(1).max(1000).refine(isStorableText, NOT_STORABLE), reason: reason.optional() }),
   /** extra time equal to the time the server saw each candidate disconnected within [from, to] */
   z.object({ kind: z.literal('compensate'), target: ActionTarget, from: EpochMs, to: EpochMs, reason }),
   z.object({ kind: z.literal('dismiss_alert'), target: ActionTarget, alertIds: z.array(z.number().int().positive()).min(1).max(5000), reason }),
