@@ -8,7 +8,7 @@ import { tokenFor } from '../helpers/node.js';
 import { connected, rawConnect, rawJoin } from '../helpers/raw-client.js';
 import { answerValueFor, hostileValue, mutated, payloadArgs, rawPacket } from './arbitraries.js';
 import { assertEveryFrameAcked, assertRawPacketsHarmless, assertUnackedFramesHarmless, framesOf, watchServerErrors } from './fuzz-harness.js';
-import { spawnLogged, type LoggedProcess } from './logged-node.js';
+import { FUZZ_RATE_LIMITS, spawnLogged, type LoggedProcess } from './logged-node.js';
 
 /**
  * Frame fuzzing of the /candidate namespace against a real server process (role `all`): every
@@ -36,7 +36,7 @@ const watchers: ReturnType<typeof watchServerErrors>[] = [];
 
 beforeAll(async () => {
   env = await createTestEnv({}, { candidates: 6 });
-  node = await spawnLogged(env.config, 'all');
+  node = await spawnLogged(env.config, 'all', FUZZ_RATE_LIMITS);
   joined = await open(0, true);
   submitter = await open(1, true);
   unjoined = (await open(2, false)).socket;

@@ -32,6 +32,12 @@ function isProblem(line: string): boolean {
 }
 
 /**
+ * Fuzzing sends hundreds of frames a second from one socket to find what a frame's content does; the
+ * per-socket rate limit would cut it first (and has its own tests in ../security/rate-limit.test.ts).
+ */
+export const FUZZ_RATE_LIMITS = { SOCKET_RATE_PER_S: '100000', SOCKET_BURST: '100000' } as const;
+
+/**
  * `examhall <role>` as a real child process whose stdout and stderr are kept, so a test can assert
  * the process never logged an unhandled rejection or an error while it was fuzzed.
  */

@@ -8,7 +8,7 @@ import { proctorTokenFor, tokenFor } from '../helpers/node.js';
 import { connected, rawConnect, rawJoin, rawProctor } from '../helpers/raw-client.js';
 import { hostileValue, mutated, payloadArgs } from './arbitraries.js';
 import { assertEveryFrameAcked, assertUnackedFramesHarmless, framesOf, watchServerErrors } from './fuzz-harness.js';
-import { spawnLogged, type LoggedProcess } from './logged-node.js';
+import { FUZZ_RATE_LIMITS, spawnLogged, type LoggedProcess } from './logged-node.js';
 
 /**
  * Frame fuzzing of the /proctor namespace against a real server process, with a center proctor's
@@ -34,7 +34,7 @@ beforeAll(async () => {
   for (const r of rows) byCenter.set(r.center_id, [...(byCenter.get(r.center_id) ?? []), r.id]);
   [center, inCenter] = [...byCenter.entries()].sort((a, b) => b[1].length - a[1].length)[0]!;
   elsewhere = rows.find((r) => r.center_id !== center)!.id;
-  node = await spawnLogged(env.config, 'all');
+  node = await spawnLogged(env.config, 'all', FUZZ_RATE_LIMITS);
   // the center's candidates are in progress, so actions have something to act on
   for (const id of inCenter.slice(0, 3)) {
     const socket = rawConnect(node.port, await tokenFor(env.config, id, env.seeded.sittingId));
