@@ -108,7 +108,11 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
 
   const feed = attempts.notifier.feed;
   const presence = new PresenceRecorder({ sql, feed, gatewayId: config.GATEWAY_ID, logger });
-  const heartbeat = startHeartbeat(producer, config.REDIS_PREFIX, config.GATEWAY_ID, config.GATEWAY_DEAD_AFTER_MS);
+  const heartbeat = startHeartbeat(producer, config.REDIS_PREFIX, config.GATEWAY_ID, config.GATEWAY_DEAD_AFTER_MS, () => {
+    // acknowledged answers may have gone with Redis' data: without this the SDKs wait resendAfterMs (15 s)
+    logger.warn('Redis lost its data (restarted empty or flushed): asking this gateway\'s candidates to resend what is not committed');
+    engine.io.of(NAMESPACES.candidate).local.emit(EVENTS.answersResend);
+  });
   const acceptingConnections = () => !draining && connectionCount() <= config.MAX_CONNECTIONS;
   setUpCandidateNamespace(engine.io.of(NAMESPACES.candidate) as unknown as CandidateNamespace, {
     sql,
