@@ -96,6 +96,10 @@ export class ChaosCandidate {
     next();
   }
 
+  saveNow(): void {
+    void this.saveRandom().catch(() => undefined);
+  }
+
   pause(): void {
     clearTimeout(this.timer);
     this.timer = undefined;

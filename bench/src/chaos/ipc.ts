@@ -23,6 +23,8 @@ export type ToChaosLoad =
   | { type: 'prepare'; url: string; candidates: CandidateTicket[]; sourceIps: string[]; connectPerSec: number }
   /** every candidate saves one random answer every ~intervalMs (jittered) until `pause` */
   | { type: 'answer'; intervalMs: number }
+  /** every candidate saves one answer now: the fault then hits batches in flight */
+  | { type: 'burst' }
   /** a scenario begins: forget the previous scenario's acks and errors */
   | { type: 'scenario-start' }
   /**

@@ -56,6 +56,9 @@ async function handle(msg: ToChaosLoad): Promise<void> {
     case 'answer':
       for (const d of candidates) d.answerEvery(msg.intervalMs);
       return;
+    case 'burst':
+      for (const d of candidates) d.saveNow();
+      return;
     case 'scenario-start':
       for (const d of candidates) d.resetScenario();
       send({ type: 'scenario-started', counters: counters() });

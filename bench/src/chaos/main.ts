@@ -27,6 +27,8 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 /** how long a candidate's outbox may take to drain before a scenario's figures are taken */
 const DRAIN_TIMEOUT_MS = 60_000;
+/** from the burst to the fault: about a batch's way from the SDK to a worker on this box */
+const BURST_LEAD_MS = 40;
 
 type ChaosFleet = LoadFleet<FromChaosLoad, ToChaosLoad, ChaosCounters>;
 
@@ -111,6 +113,10 @@ async function runScenario(name: ScenarioName, ctx: ChaosContext, fleet: ChaosFl
   fleet.send({ type: 'answer', intervalMs: args.intervalMs });
   await sleep(args.warmupS * 1000);
 
+  // every candidate saves at once just before the fault, so it hits answers on their way (in a
+  // gateway's batch, in the queue, in a worker's hands), not an idle system
+  fleet.send({ type: 'burst' });
+  await sleep(BURST_LEAD_MS);
   const faultStarted = Date.now();
   const faultEndedAt = await sc.inject(ctx);
   phase = `${name}: recovery`;

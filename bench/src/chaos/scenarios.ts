@@ -1,3 +1,4 @@
+import { createAnswerQueue } from '../../../server/src/answers/queue.js';
 import type { Child } from '../common/children.js';
 import { isListening, queueWorkers, spawnGateway, spawnWorker, waitUntil, type Backend, type RunningStack } from '../answers/stack.js';
 import type { OwnPostgres } from './own-postgres.js';
@@ -44,6 +45,35 @@ async function killHard(child: Child): Promise<number> {
   return at;
 }
 
+/**
+ * SIGSTOPs the worker at a moment it holds at least one batch, so the fault truly hits a batch
+ * mid-flush (an idle worker dies harmlessly). Batches still active after two looks 150 ms apart
+ * are the frozen worker's (the other one finishes its own in milliseconds). Returns their count.
+ */
+async function freezeWhileHoldingBatches(ctx: ChaosContext, child: Child): Promise<number> {
+  const queue = createAnswerQueue(ctx.backend.redis, ctx.backend.config);
+  const activeIds = async () => new Set((await queue.getJobs(['active'])).map((j) => j.id));
+  try {
+    for (let tries = 0; tries < 100; tries++) {
+      child.proc.kill('SIGSTOP');
+      await sleep(150);
+      const first = await activeIds();
+      if (first.size > 0) {
+        await sleep(150);
+        const held = [...(await activeIds())].filter((id) => first.has(id)).length;
+        if (held > 0) return held;
+      }
+      child.proc.kill('SIGCONT');
+      await sleep(20 + Math.random() * 30);
+    }
+    child.proc.kill('SIGSTOP');
+    ctx.log(`chaos: ${child.name} never held a batch in 100 looks; the fault hits it idle`);
+    return 0;
+  } finally {
+    await queue.close();
+  }
+}
+
 async function replaceGateway(ctx: ChaosContext, index: number): Promise<void> {
   const child = spawnGateway(ctx.stack.env, index + 1);
   ctx.stack.gateways[index] = child;
@@ -72,17 +102,25 @@ const SCENARIOS: Record<ScenarioName, Scenario> = {
   },
   'worker-kill': {
     name: 'worker-kill',
-    fault: 'SIGKILL worker-1 (its active batches stay locked until the lock expires)',
-    inject: (ctx) => killHard(ctx.stack.workers[0]!),
+    fault: 'SIGKILL worker-1 while it holds a batch (locked until WORKER_LOCK_MS expires)',
+    inject: async (ctx) => {
+      const worker = ctx.stack.workers[0]!;
+      const held = await freezeWhileHoldingBatches(ctx, worker);
+      ctx.log(`chaos: ${worker.name} holds ${held} batch(es); SIGKILL`);
+      return killHard(worker);
+    },
     heal: (ctx) => replaceWorker(ctx, 0),
   },
   'worker-stop': {
     name: 'worker-stop',
-    fault: 'SIGSTOP worker-1 for WORKER_LOCK_MS + 5 s, then SIGCONT (its locks expire while it sleeps)',
+    fault: 'SIGSTOP worker-1 while it holds a batch, for WORKER_LOCK_MS + 5 s, then SIGCONT (its locks expire while it sleeps)',
     inject: async (ctx) => {
-      const proc = ctx.stack.workers[0]!.proc;
-      proc.kill('SIGSTOP');
-      await sleep(ctx.workerLockMs + 5000);
+      const worker = ctx.stack.workers[0]!;
+      const proc = worker.proc;
+      const stoppedAt = Date.now();
+      const held = await freezeWhileHoldingBatches(ctx, worker);
+      ctx.log(`chaos: ${worker.name} stopped holding ${held} batch(es)`);
+      await sleep(Math.max(0, stoppedAt + ctx.workerLockMs + 5000 - Date.now()));
       proc.kill('SIGCONT');
       return Date.now();
     },
