@@ -42,6 +42,9 @@ export class ChaosCandidate {
     c.on('joined', (reply) => {
       this.joinedHere = true;
       if (reply.paper) this.questions = reply.paper.questions;
+      // a rejoin reports what the server holds: the SDK drops outbox entries covered by it without
+      // a `committed` event (e.g. enqueued by a gateway killed before it could ack)
+      for (const { questionId, seq } of reply.answers) this.accept(questionId, seq);
       this.recoveryCheck?.();
     });
     c.on('queued', ({ questionId, seq }) => {

@@ -64,10 +64,19 @@ export function scenarioResult(r: Omit<ScenarioResult, 'resume_s' | 'resume_p50_
   const sorted = [...resumeMs].sort((a, b) => a - b);
   const complete = r.unrecovered === 0 && sorted.length > 0;
   return {
-    ...r,
+    name: r.name,
+    fault: r.fault,
+    lost: r.lost,
+    dup: r.dup,
+    not_highest: r.not_highest,
     resume_s: complete ? round(sorted[sorted.length - 1]! / 1000) : null,
     resume_p50_s: sorted.length > 0 ? round(sorted[Math.floor((sorted.length - 1) / 2)]! / 1000) : null,
+    unrecovered: r.unrecovered,
+    client_errors: r.client_errors,
+    disconnects: r.disconnects,
     fault_s: round(r.fault_s),
+    checked: r.checked,
+    undrained: r.undrained,
   };
 }
 
