@@ -1,12 +1,22 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../answers/stack.js';
 
 const run = promisify(execFile);
-const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+/** PG_BIN, or Debian's newest /usr/lib/postgresql/<version>/bin */
+const PG_BIN = process.env.PG_BIN ?? debianPgBin() ?? '/usr/lib/postgresql/15/bin';
+
+function debianPgBin(): string | undefined {
+  try {
+    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    return versions.map((v) => `/usr/lib/postgresql/${v}/bin`).find((bin) => existsSync(join(bin, 'initdb')));
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * A PostgreSQL cluster of our own (initdb in a temp folder, own port, fsync off: nothing here must
