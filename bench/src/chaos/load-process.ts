@@ -64,6 +64,7 @@ async function handle(msg: ToChaosLoad): Promise<void> {
       send({ type: 'scenario-started', counters: counters() });
       return;
     case 'fault-ended': {
+      if (process.env.CHAOS_TRACE) trace(candidates[0], msg.at);
       const at = await Promise.all(candidates.map((d) => d.recoveredAfter(msg.timeoutMs)));
       const resumeMs = at.filter((t): t is number => t !== undefined).map((t) => Math.max(0, t - msg.at));
       send({ type: 'recovered', counters: counters(), resumeMs, unrecovered: at.length - resumeMs.length });
@@ -94,6 +95,16 @@ async function handle(msg: ToChaosLoad): Promise<void> {
       send({ type: 'closed' });
       setTimeout(() => process.exit(0), 100);
       return;
+  }
+}
+
+/** CHAOS_TRACE=1: one candidate's events after the fault, to the log file (ms since the fault's end) */
+function trace(d: ChaosCandidate | undefined, at: number): void {
+  if (!d) return;
+  const t = () => Date.now() - at;
+  const out = (what: string) => process.stderr.write(`trace +${t()} ms ${what} pending=${d.client.pendingCount()}\n`);
+  for (const name of ['queued', 'committed', 'retrying', 'rejected', 'connected', 'disconnected', 'joined', 'error'] as const) {
+    d.client.on(name as 'queued', (item: unknown) => out(`${name} ${JSON.stringify(item)?.slice(0, 160)}`));
   }
 }
 

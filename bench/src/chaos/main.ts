@@ -121,7 +121,9 @@ async function runScenario(name: ScenarioName, ctx: ChaosContext, fleet: ChaosFl
   const faultEndedAt = await sc.inject(ctx);
   phase = `${name}: recovery`;
   fleet.send({ type: 'fault-ended', at: faultEndedAt, timeoutMs: args.recoveryTimeoutS * 1000 });
-  const recovered = await fleet.collect('recovered', args.recoveryTimeoutS * 1000 + 30_000);
+  // what the workers must get through (e.g. enqueues written to a hung Redis run when it wakes): the peak while recovering
+  const backlog = watchBacklog(ctx.backend);
+  const recovered = await fleet.collect('recovered', args.recoveryTimeoutS * 1000 + 30_000).finally(() => backlog.stop());
 
   phase = `${name}: drain`;
   fleet.send({ type: 'scenario-end', drainTimeoutMs: DRAIN_TIMEOUT_MS });
@@ -142,10 +144,24 @@ async function runScenario(name: ScenarioName, ctx: ChaosContext, fleet: ChaosFl
       name, fault: sc.fault, lost: check.lost, dup: Math.max(0, check.dupTotal - dupBefore), not_highest: check.notHighest,
       unrecovered: recovered.reduce((n, r) => n + r.unrecovered, 0), client_errors: clientErrors,
       disconnects: reports.reduce((n, r) => n + r.disconnects, 0), fault_s: (faultEndedAt - faultStarted) / 1000,
-      checked: check.checked, undrained: reports.reduce((n, r) => n + r.undrained, 0),
+      checked: check.checked, undrained: reports.reduce((n, r) => n + r.undrained, 0), queue_backlog: backlog.peak(),
     },
     recovered.flatMap((r) => r.resumeMs),
   );
+}
+
+/** The highest answer-queue backlog seen, once a second, until stop(); null when Redis never answered. */
+function watchBacklog(b: Backend): { peak(): number | null; stop(): void } {
+  let peak: number | null = null;
+  let busy = false;
+  const sample = () => {
+    if (busy) return;
+    busy = true;
+    b.queueBacklog().then((n) => (peak = Math.max(peak ?? 0, n)), () => undefined).finally(() => (busy = false));
+  };
+  sample();
+  const timer = setInterval(sample, 1000);
+  return { peak: () => peak, stop: () => clearInterval(timer) };
 }
 
 /** "After the queue drains": nothing may still be on its way to Postgres when we count. */

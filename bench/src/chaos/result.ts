@@ -27,6 +27,8 @@ export interface ScenarioResult {
   checked: number;
   /** candidates whose outbox had not drained when the scenario's figures were taken */
   undrained: number;
+  /** peak of answer batches in the queue (waiting, active, delayed...) while the candidates recovered, sampled every second; null: Redis never answered */
+  queue_backlog: number | null;
 }
 
 export interface ChaosResult {
@@ -77,6 +79,7 @@ export function scenarioResult(r: Omit<ScenarioResult, 'resume_s' | 'resume_p50_
     fault_s: round(r.fault_s),
     checked: r.checked,
     undrained: r.undrained,
+    queue_backlog: r.queue_backlog,
   };
 }
 
@@ -121,7 +124,7 @@ export function summaryLines(r: ChaosResult): string[] {
 export function scenarioLine(s: ScenarioResult): string {
   const errors = Object.entries(s.client_errors).map(([k, v]) => `${k}×${v}`).join(' ') || 'none';
   const resume = s.resume_s ?? `— (${s.unrecovered} not back)`;
-  return `  ${s.name.padEnd(20)} lost ${s.lost}  dup ${s.dup}  not_highest ${s.not_highest}  resume ${resume} s (p50 ${s.resume_p50_s ?? '—'})  disconnects ${s.disconnects}  errors: ${errors}`;
+  return `  ${s.name.padEnd(20)} lost ${s.lost}  dup ${s.dup}  not_highest ${s.not_highest}  resume ${resume} s (p50 ${s.resume_p50_s ?? '—'})  disconnects ${s.disconnects}  backlog ${s.queue_backlog ?? '?'}  errors: ${errors}`;
 }
 
 export function writeResult(dir: string, stamp: string, r: ChaosResult): string {
