@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { ANSWER_QUEUE } from '../src/answers/queue.js';
 import { ExamClient, MemoryOutboxStorage } from '@examhall/client-sdk';
 import { randomAnswer, type PaperQuestion } from '@examhall/shared';
-import { createTestEnv, type TestEnv } from './helpers/env.js';
+import { createTestEnv, waitFor, type TestEnv } from './helpers/env.js';
 import { startTestNode, tokenFor, type TestNode } from './helpers/node.js';
 import { findBinary } from './helpers/proxies.js';
 import { startRedisServer, type OwnRedisServer } from './helpers/redis-server.js';
@@ -11,7 +14,9 @@ import { startRedisServer, type OwnRedisServer } from './helpers/redis-server.js
  * shared one is never restarted). Found by `npm run chaos` (redis-flush-restart, resume 15 s):
  * - an answer acknowledged `queued` whose job went with Redis' data must not wait for the SDK's
  *   resendAfterMs: the gateway notices the loss when it beats again and sends `answers:resend`;
- * - a worker whose Redis was down (its reconnects refused) takes new batches again within seconds.
+ * - a worker whose Redis was down (its reconnects refused) takes new batches again within seconds;
+ * - commit notices published while a gateway's adapter subscriber was away are never delivered, so
+ *   after it reconnects the gateway sends `answers:resend` too.
  * Skipped where redis-server is missing, unless REQUIRE_CLUSTER_TESTS=1 (CI needs redis-server anyway).
  */
 const REDIS_SERVER = findBinary('redis-server');
@@ -103,5 +108,23 @@ describe.skipIf(!available)('Redis restarted empty', () => {
     const ref = await client!.saveAnswer(question.id, randomAnswer(question));
     await committed(client!, ref.questionId, ref.seq, 12_000);
     expect(await storedSeq(client!.attemptId!, question.id)).toBe(ref.seq);
+  }, 60_000);
+
+  it('a gateway whose adapter subscriber reconnected has its candidates resend what is not committed', async () => {
+    await nodes.pop()!.close(); // the worker: from now on answers stay queued
+    const ref = await client!.saveAnswer(question.id, randomAnswer(question));
+    await queued(client!, ref.questionId, ref.seq);
+    const connection = new Redis(env!.config.REDIS_URL, { maxRetriesPerRequest: null });
+    const queue = new Queue(ANSWER_QUEUE, { connection, prefix: env!.config.REDIS_PREFIX });
+    try {
+      const before = await queue.getWaitingCount();
+      expect(before).toBeGreaterThan(0);
+      await redis!.cli('client', 'kill', 'type', 'pubsub'); // no data lost: only the subscriber drops and reconnects
+      // the SDK's own resend is 120 s away: a second job for the answer can only come from answers:resend
+      await waitFor(async () => (await queue.getWaitingCount()) > before, 15_000, 'the queued answer sent again');
+    } finally {
+      await queue.close();
+      connection.disconnect();
+    }
   }, 60_000);
 });

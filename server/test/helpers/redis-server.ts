@@ -10,6 +10,8 @@ const run = promisify(execFile);
 
 export interface OwnRedisServer {
   url: string;
+  /** a command through redis-cli (trimmed output) */
+  cli: (...args: string[]) => Promise<string>;
   /**
    * SHUTDOWN NOSAVE and, `downMs` later, start again on the same port: it comes back empty, as a
    * Redis without persistence does; meanwhile clients' reconnects are refused
@@ -44,6 +46,7 @@ export async function startRedisServer(redisServer: string, redisCli: string): P
   }
   return {
     url: `redis://127.0.0.1:${port}`,
+    cli,
     restartEmpty: async (downMs = 0) => {
       const old = child!;
       await cli('shutdown', 'nosave').catch(() => undefined); // the connection drops as it answers
