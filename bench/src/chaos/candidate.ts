@@ -129,9 +129,9 @@ export class ChaosCandidate {
       return undefined;
     }
     return new Promise((resolve) => {
-      const giveUp = setTimeout(() => finish(undefined), timeoutMs);
       const finish = (at: number | undefined) => {
         clearTimeout(giveUp);
+        clearTimeout(slow);
         clearInterval(poll);
         this.recoveryCheck = undefined;
         resolve(at);
@@ -140,11 +140,21 @@ export class ChaosCandidate {
         if (!this.connectedAndJoined || this.client.pendingCount() > 0) return;
         if ((this.committedSeq.get(probe.questionId) ?? 0) >= probe.seq) finish(Date.now());
       };
-      this.recoveryCheck = check;
+      const giveUp = setTimeout(() => finish(undefined), timeoutMs);
+      // a candidate still not back after 5 s says why, in the log file
+      const slow = setTimeout(() => this.explain(probe), 5000);
       // the events above cover every transition; the poll is a safety net, not the clock
       const poll = setInterval(check, 250);
+      this.recoveryCheck = check;
       check();
     });
+  }
+
+  private explain(probe: AnswerRef): void {
+    const waiting = [...this.client.answers()].filter(([, a]) => a.state !== 'committed').map(([q, a]) => `${q}#${a.seq}:${a.state}`);
+    process.stderr.write(
+      `slow: ${this.attemptId} connected=${this.client.connected} joined=${this.joinedHere} probe=${probe.questionId}#${probe.seq} committed=${this.committedSeq.get(probe.questionId) ?? 0} waiting=[${waiting.join(' ')}]\n`,
+    );
   }
 
   async drain(timeoutMs: number): Promise<boolean> {
