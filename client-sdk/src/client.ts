@@ -88,6 +88,7 @@ export class ExamClient extends TypedEmitter<ExamClientEvents> {
       refused: this.reportError,
       draining: (reconnectInMs) => this.emit('draining', { reconnectInMs }),
       committed: (notice) => this.onCommitted(notice),
+      resendRequested: () => this.sender.resendQueued(),
       serverError: (error) => this.onServerError(error),
       attemptUpdated: (update) => this.onAttemptUpdated(update),
       examStarted: (reply) => void this.onExamStarted(reply),

@@ -21,6 +21,8 @@ export interface ConnectionHooks extends Omit<LifecycleHooks, 'refused'> {
   refused(error: ProtocolError): void;
   /** server frames, not yet validated */
   committed(notice: unknown): void;
+  /** `answers:resend`: the queue may have lost acknowledged answers */
+  resendRequested(): void;
   serverError(error: unknown): void;
   attemptUpdated(update: unknown): void;
   examStarted(reply: unknown): void;
@@ -51,6 +53,7 @@ export class CandidateConnection extends SocketLifecycle<CandidateSocket> {
       },
       (socket) => {
         socket.on(EVENTS.answerCommitted, (notice: unknown) => hooks.committed(notice));
+        socket.on(EVENTS.answersResend, () => hooks.resendRequested());
         socket.on(EVENTS.serverError, (error: unknown) => hooks.serverError(error));
         socket.on(EVENTS.attemptUpdated, (update: unknown) => hooks.attemptUpdated(update));
         socket.on(EVENTS.examStarted, (reply: unknown) => hooks.examStarted(reply));

@@ -201,6 +201,16 @@ export class AnswerSender {
     }, inMs);
   }
 
+  /**
+   * `answers:resend`: Redis lost its data, so `queued` is no longer a promise: every queued entry
+   * goes out again now instead of after resendAfterMs. Harmless if it was not lost (higher seq wins).
+   */
+  resendQueued(): void {
+    if (this.attemptId === null) return; // not joined here: the next start() resends everything anyway
+    for (const entry of this.outbox.values()) if (entry.state === 'queued') entry.state = 'pending';
+    this.pump();
+  }
+
   private resendStale(): void {
     const now = this.options.now();
     for (const entry of this.outbox.values()) {

@@ -12,6 +12,11 @@ export const EVENTS = {
   answerCommitted: 'answer:committed',
   /** the server is shutting down; reconnect (the SDK does so with jitter) */
   serverDraining: 'server:draining',
+  /**
+   * server → candidate: Redis came back without the data it had (restarted empty, flushed), so
+   * answers acknowledged `queued` may be gone from the queue: send again every answer not yet committed
+   */
+  answersResend: 'answers:resend',
   /** sent before the server drops a socket for a protocol-level reason */
   serverError: 'server:error',
   /** client → server: one NTP-style clock sample */
@@ -51,6 +56,7 @@ export interface CandidateClientEvents {
 export interface CandidateServerEvents {
   [EVENTS.answerCommitted]: (notice: AnswerCommitted) => void;
   [EVENTS.serverDraining]: (notice: { reconnectInMs: number }) => void;
+  [EVENTS.answersResend]: () => void;
   [EVENTS.serverError]: (error: ProtocolError) => void;
   [EVENTS.attemptUpdated]: (update: AttemptUpdated) => void;
   [EVENTS.sessionReplaced]: (notice: SessionReplaced) => void;

@@ -99,22 +99,9 @@ export async function dropStackData(backend: Backend): Promise<void> {
   } while (cursor !== '0');
 }
 
-export interface RunningStack {
-  url: string;
-  port: number;
-  gateways: Child[];
-  workers: Child[];
-  stop(): Promise<void>;
-}
-
-/**
- * G gateways on one port (uWS sets SO_REUSEPORT, so the kernel spreads connections over them)
- * and W workers. Extra server settings (WORKER_CONCURRENCY, BATCH_MAX_WAIT_MS, ...) come from the
- * caller's environment; the ones that identify this run are forced.
- */
-export async function startStack(backend: Backend, s: StackSettings, gateways: number, workers: number): Promise<RunningStack> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
+/** The environment of every server process of one stack: forced settings identify this run. */
+export function stackEnv(s: StackSettings, port: number): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     LOG_LEVEL: process.env.BENCH_SERVER_LOG_LEVEL ?? 'warn',
@@ -128,13 +115,44 @@ export async function startStack(backend: Backend, s: StackSettings, gateways: n
     // every simulated candidate connects from this one machine's address
     MAX_CONNECTIONS_PER_ADDRESS: process.env.MAX_CONNECTIONS_PER_ADDRESS ?? '1000000',
   };
-  const gw: Child[] = [];
-  const wk: Child[] = [];
-  for (let i = 1; i <= workers; i++) wk.push(spawnServerRole(`worker-${i}`, 'worker', SERVER_DIR, { ...env, GATEWAY_ID: `bench-worker-${i}` }));
+}
+
+/** Gateway number `i` of a stack (also to replace one that was killed: same name, same id). */
+export function spawnGateway(env: NodeJS.ProcessEnv, i: number): Child {
   // Node flags of the gateways only, as infra/ deploys them (BENCH_GATEWAY_NODE_OPTIONS overrides; '' = none)
   const gatewayFlags = process.env.BENCH_GATEWAY_NODE_OPTIONS ?? GATEWAY_NODE_OPTIONS;
   const gatewayEnv = gatewayFlags ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${gatewayFlags}`.trim() } : {};
-  for (let i = 1; i <= gateways; i++) gw.push(spawnServerRole(`gateway-${i}`, 'gateway', SERVER_DIR, { ...env, ...gatewayEnv, GATEWAY_ID: `bench-gw-${i}` }));
+  return spawnServerRole(`gateway-${i}`, 'gateway', SERVER_DIR, { ...env, ...gatewayEnv, GATEWAY_ID: `bench-gw-${i}` });
+}
+
+/** Worker number `i` of a stack. */
+export function spawnWorker(env: NodeJS.ProcessEnv, i: number): Child {
+  return spawnServerRole(`worker-${i}`, 'worker', SERVER_DIR, { ...env, GATEWAY_ID: `bench-worker-${i}` });
+}
+
+export interface RunningStack {
+  url: string;
+  port: number;
+  /** what each server process got: a replacement for a killed one is started with the same */
+  env: NodeJS.ProcessEnv;
+  /** live arrays: replacing an entry makes stop() stop the replacement */
+  gateways: Child[];
+  workers: Child[];
+  stop(): Promise<void>;
+}
+
+/**
+ * G gateways on one port (uWS sets SO_REUSEPORT, so the kernel spreads connections over them)
+ * and W workers. Extra server settings (WORKER_CONCURRENCY, BATCH_MAX_WAIT_MS, ...) come from the
+ * caller's environment; the ones that identify this run are forced.
+ */
+export async function startStack(backend: Backend, s: StackSettings, gateways: number, workers: number): Promise<RunningStack> {
+  const port = await freePort();
+  const env = stackEnv(s, port);
+  const gw: Child[] = [];
+  const wk: Child[] = [];
+  for (let i = 1; i <= workers; i++) wk.push(spawnWorker(env, i));
+  for (let i = 1; i <= gateways; i++) gw.push(spawnGateway(env, i));
   const stop = async () => {
     // gateways first: they flush their open batches into the queue the workers still drain
     await Promise.all(gw.map((c) => stopChild(c, 15_000)));
@@ -152,10 +170,11 @@ export async function startStack(backend: Backend, s: StackSettings, gateways: n
     await stop();
     throw err;
   }
-  return { url: `http://127.0.0.1:${port}`, port, gateways: gw, workers: wk, stop };
+  return { url: `http://127.0.0.1:${port}`, port, env, gateways: gw, workers: wk, stop };
 }
 
-async function queueWorkers(backend: Backend): Promise<number> {
+/** Workers registered on the answer queue (BullMQ names their Redis connections). */
+export async function queueWorkers(backend: Backend): Promise<number> {
   const queue = createAnswerQueue(backend.redis, backend.config);
   try {
     return await queue.getWorkersCount();
@@ -180,7 +199,7 @@ export function freePort(): Promise<number> {
  * Whether `pid` holds a listening TCP socket on `port`. With SO_REUSEPORT every gateway has its
  * own listen socket, so this tells each gateway apart where /readyz (answered by any) cannot.
  */
-async function isListening(pid: number, port: number): Promise<boolean> {
+export async function isListening(pid: number, port: number): Promise<boolean> {
   const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   const inodes = new Set<string>();
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {

@@ -85,8 +85,13 @@ export const ConfigSchema = z
     /** How long a batch may wait for Redis before its answers get QUEUE_UNAVAILABLE. */
     ENQUEUE_TIMEOUT_MS: z.coerce.number().int().positive().default(3000),
     WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
-    /** BullMQ lock: a job held by a dead worker is retried after about this long. */
-    WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(15_000),
+    /**
+     * BullMQ lock: a job held by a dead worker is retried after about this long (+ up to half of it
+     * for the stall check). 5 s keeps a worker's death within the 10 s resume target (npm run chaos);
+     * a live worker renews its locks every half of it, so only a worker frozen that long loses one
+     * (its batch then runs twice, which is harmless).
+     */
+    WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(5000),
     WORKER_ATTEMPTS: z.coerce.number().int().positive().default(25),
     /** A sitting started by signal admits candidates to its lobby this long before its window opens (lobby countdown). */
     LOBBY_EARLY_S: z.coerce.number().int().min(0).max(24 * 3600).default(1800),

@@ -123,7 +123,20 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
 
   const feed = attempts.notifier.feed;
   const presence = new PresenceRecorder({ sql, feed, gatewayId: config.GATEWAY_ID, logger });
-  const heartbeat = startHeartbeat(producer, config.REDIS_PREFIX, config.GATEWAY_ID, config.GATEWAY_DEAD_AFTER_MS);
+  // Without these the SDKs wait resendAfterMs (15 s) for answers whose job or commit notice is gone.
+  const askToResend = (why: string) => {
+    logger.warn({ why }, "asking this gateway's candidates to resend what is not committed");
+    engine.io.of(NAMESPACES.candidate).local.emit(EVENTS.answersResend);
+  };
+  const heartbeat = startHeartbeat(producer, config.REDIS_PREFIX, config.GATEWAY_ID, config.GATEWAY_DEAD_AFTER_MS, () =>
+    askToResend('Redis lost its data (restarted empty or flushed): acknowledged jobs may be gone'),
+  );
+  // commit notices published while the adapter's subscriber was away are never delivered (pub/sub keeps nothing)
+  let subscriberWasReady = adapterSub.status === 'ready';
+  adapterSub.on('ready', () => {
+    if (subscriberWasReady) askToResend('the adapter subscriber reconnected: commit notices may have been missed');
+    subscriberWasReady = true;
+  });
   const acceptingConnections = () => !draining && connectionCount() <= config.MAX_CONNECTIONS;
   setUpCandidateNamespace(engine.io.of(NAMESPACES.candidate) as unknown as CandidateNamespace, {
     sql,

@@ -12,18 +12,37 @@ const heartbeatsKey = (prefix: string) => `${prefix}:gateway-heartbeats`;
  * Each gateway writes "alive at <ms>" into one Redis hash. A gateway that dies without closing
  * cannot record its candidates' disconnects; the workers' sweep does it for them, at the last
  * heartbeat, so proctors see them offline and outage compensation counts the gap.
+ *
+ * The beat also tells when Redis lost its data: HSET creates our field again although we wrote it
+ * before (Redis restarted empty or was flushed), so jobs it had acknowledged may be gone; then
+ * `lost` is called. A false alarm (a worker's sweep took a stalled gateway for dead) only costs a
+ * harmless resend. Beating again on every reconnect notices a restart at once.
  */
-export function startHeartbeat(redis: RedisClient, prefix: string, gatewayId: string, deadAfterMs: number): { stop: () => Promise<void> } {
-  const beat = () => redis.hset(heartbeatsKey(prefix), gatewayId, String(Date.now())).catch(() => 0);
-  // the connection may still be opening (it queues nothing while offline): beat as soon as it is up
+export function startHeartbeat(
+  redis: RedisClient,
+  prefix: string,
+  gatewayId: string,
+  deadAfterMs: number,
+  lost: () => void = () => undefined,
+): { stop: () => Promise<void> } {
+  let written = false;
+  const beat = async () => {
+    const created = await redis.hset(heartbeatsKey(prefix), gatewayId, String(Date.now())).catch(() => undefined);
+    if (created === undefined) return;
+    if (created > 0 && written) lost();
+    written = true;
+  };
+  // the connection may still be opening (it queues nothing while offline): beat as soon as it is up, and after every reconnect
+  const onReady = () => void beat();
   if (redis.status === 'ready') void beat();
-  else redis.once('ready', () => void beat());
+  redis.on('ready', onReady);
   const timer = setInterval(() => void beat(), beatEvery(deadAfterMs));
   timer.unref();
   return {
     // a gateway that closed properly recorded its own disconnects: it is not "dead"
     stop: async () => {
       clearInterval(timer);
+      redis.off('ready', onReady);
       await redis.hdel(heartbeatsKey(prefix), gatewayId).catch(() => 0);
     },
   };
