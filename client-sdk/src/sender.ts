@@ -6,6 +6,8 @@ import { describeIssues, describeError } from './failures.js';
 const saveAckSchema = ackSchema(AnswerQueued);
 /** after a RATE_LIMITED: at most one answer this often (~16/s), below the server's default 20 frames/s */
 const SLOW_GAP_MS = 60;
+/** `answers:resend` is answered within this long, at a random moment (see resendQueued). */
+const RESEND_SPREAD_MS = 1000;
 
 export interface SenderOptions {
   maxInFlight: number;
@@ -202,13 +204,26 @@ export class AnswerSender {
   }
 
   /**
-   * `answers:resend`: Redis lost its data, so `queued` is no longer a promise: every queued entry
-   * goes out again now instead of after resendAfterMs. Harmless if it was not lost (higher seq wins).
+   * `answers:resend`: Redis lost its data, so `queued` is no longer a promise, or the answer queue is
+   * reachable again after an outage. Every queued entry goes out again, and entries waiting in
+   * backoff go too, instead of after resendAfterMs or a backoff of up to 10 s. Harmless if nothing
+   * was lost (the higher seq wins). Spread over RESEND_SPREAD_MS: a gateway says it to all its
+   * candidates at once, and they should not all answer in the same millisecond.
    */
   resendQueued(): void {
     if (this.attemptId === null) return; // not joined here: the next start() resends everything anyway
-    for (const entry of this.outbox.values()) if (entry.state === 'queued') entry.state = 'pending';
-    this.pump();
+    const session = this.session;
+    setTimeout(() => {
+      if (session !== this.session) return; // a new session's start() has resent everything
+      for (const entry of this.outbox.values()) {
+        if (entry.state === 'queued') entry.state = 'pending';
+        if (entry.state === 'pending' && entry.retryTimer !== undefined) {
+          clearTimeout(entry.retryTimer);
+          entry.retryTimer = undefined;
+        }
+      }
+      this.pump();
+    }, Math.random() * RESEND_SPREAD_MS);
   }
 
   private resendStale(): void {

@@ -46,6 +46,22 @@ describe('errors from the server', () => {
     for (let i = 5; i < sentAt.length; i++) expect(sentAt[i]! - sentAt[i - 1]!).toBeGreaterThanOrEqual(50);
   });
 
+  it('answers:resend sends an answer waiting in backoff now, not after the backoff', async () => {
+    let refusing = true;
+    const peer = await h.peer({ onSave: () => (refusing ? failure('QUEUE_UNAVAILABLE') : 'queue') });
+    const client = await h.joined(peer);
+    let dueAt = 0; // when the latest backoff would send the answer again
+    client.on('retrying', ({ inMs }) => (dueAt = Date.now() + inMs));
+    const queued = record(client, 'queued');
+    await client.saveAnswer('q1', text('a'));
+    // refused until one backoff is long (full jitter: up to 200 ms × 2^attempt, at most 10 s)
+    await eventually(() => expect(dueAt - Date.now()).toBeGreaterThan(2500), 25_000);
+    refusing = false;
+    peer.broadcast(EVENTS.answersResend, undefined);
+    await eventually(() => expect(queued).toHaveLength(1), 2000); // within the 1 s spread, not the backoff
+    expect(Date.now()).toBeLessThan(dueAt);
+  }, 30_000);
+
   it('counts a missing ack as a retryable failure', async () => {
     const peer = await h.peer({ onSave: (_request, count) => (count === 1 ? 'noack' : 'queue') });
     const client = await h.joined(peer, { ackTimeoutMs: 200 });

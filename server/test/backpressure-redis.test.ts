@@ -81,6 +81,8 @@ describe('Redis faults at a gateway', () => {
     const candidates = await startCandidates(env, port, env.seeded.candidateIds.slice(0, 6), 40);
     const seen = watch(candidates);
     const raw = await joinedRawSocket(port, env.seeded.candidateIds[6]!);
+    let resendAsked = 0; // answers waiting in the SDKs' backoff are called back when the circuit closes
+    raw.socket.on(EVENTS.answersResend, () => resendAsked++);
     await waitFor(() => candidates.every((c) => c.acked.size > 2), 20_000, 'answers to be acknowledged');
 
     proxy.cut();
@@ -99,6 +101,7 @@ describe('Redis faults at a gateway', () => {
 
     proxy.restore();
     await waitFor(async () => (await circuitState(port, 'redis', 'answer-queue')) === CLOSED, 20_000, 'the answer-queue circuit to close');
+    await waitFor(() => resendAsked > 0, 5_000, 'answers:resend after the circuit closed');
     expect((await raw.save()).ack).toMatchObject({ ok: true });
     const text = await scrape(port);
     expect(sample(text, transitionsSeries('redis', 'answer-queue', 'open'))).toBeGreaterThanOrEqual(1);

@@ -131,6 +131,8 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
   const heartbeat = startHeartbeat(producer, config.REDIS_PREFIX, config.GATEWAY_ID, config.GATEWAY_DEAD_AFTER_MS, () =>
     askToResend('Redis lost its data (restarted empty or flushed): acknowledged jobs may be gone'),
   );
+  // answers refused while the queue's circuit was open wait in the SDKs' backoff (up to 10 s): call them now
+  queueBreaker.onClosed(() => askToResend('the answer queue is reachable again'));
   // commit notices published while the adapter's subscriber was away are never delivered (pub/sub keeps nothing)
   let subscriberWasReady = adapterSub.status === 'ready';
   adapterSub.on('ready', () => {

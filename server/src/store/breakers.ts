@@ -34,6 +34,7 @@ export class DependencyBreaker {
   private readonly policy: CircuitBreakerPolicy;
   private probeTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly closedListeners: Array<() => void> = [];
   readonly labels: { dependency: Dependency; role: BreakerRole };
 
   constructor(private readonly options: BreakerOptions) {
@@ -79,6 +80,11 @@ export class DependencyBreaker {
     return this.options.settings.BREAKER_COOLDOWN_MS;
   }
 
+  /** Called each time the circuit closes after it was open (the dependency is back). */
+  onClosed(listener: () => void): void {
+    this.closedListeners.push(listener);
+  }
+
   stop(): void {
     this.stopped = true;
     clearTimeout(this.probeTimer);
@@ -98,6 +104,7 @@ export class DependencyBreaker {
       logger.info(this.labels, 'circuit half-open: probing');
     } else {
       logger.info(this.labels, 'circuit closed: dependency is back');
+      for (const listener of this.closedListeners) listener();
     }
   }
 
