@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, readdir, readlink } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { seedDemo } from '../../../server/src/exam/seed.js';
 import { TokenService } from '../../../server/src/auth/tokens.js';
 import { createAnswerQueue } from '../../../server/src/answers/queue.js';
 import { spawnServerRole, stopChild, type Child } from '../common/children.js';
+import { socketInodesOf, tcpSockets } from '../common/tcp-sockets.js';
 
 /**
  * A gateway's young generation capped at 4 MB per semi-space (V8's default grows to 16): during a
@@ -200,22 +200,8 @@ export function freePort(): Promise<number> {
  * own listen socket, so this tells each gateway apart where /readyz (answered by any) cannot.
  */
 export async function isListening(pid: number, port: number): Promise<boolean> {
-  const portHex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  const inodes = new Set<string>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    const text = await readFile(file, 'utf8').catch(() => '');
-    for (const line of text.split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f[1]?.endsWith(portHex) && f[3] === '0A' && f[9]) inodes.add(`socket:[${f[9]}]`);
-    }
-  }
-  if (inodes.size === 0) return false;
-  const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
-  for (const fd of fds) {
-    const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
-    if (inodes.has(target)) return true;
-  }
-  return false;
+  const held = socketInodesOf(pid);
+  return tcpSockets().some((socket) => socket.listening && socket.localPort === port && held.has(socket.inode));
 }
 
 export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 200): Promise<void> {
