@@ -108,6 +108,12 @@ export const ConfigSchema = z
     METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     /** Folder of the built web apps served at /exam/ and /proctor/ (default: client-sdk/dist/web). */
     WEB_DIST: z.string().default(''),
+    /**
+     * Submits one gateway finalises at once (each holds a pooled connection for its transaction);
+     * more get the retryable OVERLOADED at once instead of queueing behind the pool. Keep it at or a
+     * little above PG_POOL_MAX.
+     */
+    SUBMITS_IN_FLIGHT_MAX: z.coerce.number().int().positive().default(12),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
     /** Circuit breakers (store/breakers.ts): this many failures or timeouts in a row, within BREAKER_WINDOW_MS, open one. */
     BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),

@@ -16,6 +16,7 @@ import type { Namespace, Socket } from 'socket.io';
 import type { CandidateClaims, TokenService } from '../auth/tokens.js';
 import type { AnswerBatcher } from '../answers/batcher.js';
 import type { DependencyBreaker } from '../store/breakers.js';
+import type { SubmitAdmission } from './submit-admission.js';
 import type { AttemptFinalizer } from '../attempts/finalize.js';
 import type { Logger } from '../observability/logger.js';
 import { checkAnswerAllowed, closedSectionOf } from './answer-rules.js';
@@ -46,6 +47,8 @@ export interface CandidateDeps extends JoinDeps, PresenceDeps {
   /** Postgres for joins and submits: STORE_UNAVAILABLE at once while it is down */
   storeBreaker: DependencyBreaker;
   finalizer: AttemptFinalizer;
+  /** bounds the submits finalised at once; beyond it OVERLOADED (retry later) */
+  submitAdmission: SubmitAdmission;
   /** true while this gateway takes new connections (cap and drain) */
   acceptingConnections: () => boolean;
   guards: SecurityGuards;
@@ -138,9 +141,9 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
       // the same section rule as answer:save: answers to a section whose time is up do not count
       // (an honest client's map may still carry them as stored answers, so they are left out, not refused)
       const finalAnswers = request.answers.filter((a) => closedSectionOf(attempt, a.questionId, now) === null);
-      const outcome = await deps.storeBreaker.run(() => deps.finalizer.finalize(attempt.attemptId, inTime
+      const outcome = await deps.submitAdmission.run(() => deps.storeBreaker.run(() => deps.finalizer.finalize(attempt.attemptId, inTime
         ? { status: 'submitted', actor: `candidate:${socket.data.claims.candidateId}`, finalAnswers, gatewayId: deps.gatewayId }
-        : { status: 'auto_submitted', actor: 'auto-submit' }));
+        : { status: 'auto_submitted', actor: 'auto-submit' })));
       if (outcome.kind !== 'final') throw new ExamhallError('INTERNAL', 'attempt could not be finalised');
       attempt.status = outcome.status;
       attempt.inputs = null;

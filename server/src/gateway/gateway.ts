@@ -22,6 +22,7 @@ import { signInRoute } from './sign-in-route.js';
 import { watchPendingAnswers } from '../observability/backpressure-metrics.js';
 import { answerQueueBreaker, openBreakers, postgresBreaker } from '../store/breakers.js';
 import { SecurityGuards } from './security-guards.js';
+import { SubmitAdmission } from './submit-admission.js';
 import { METRICS_CONTENT_TYPE, metrics, metricsText, watchConnections, watchQueueDepth } from '../observability/metrics.js';
 
 export interface GatewayHandle {
@@ -152,6 +153,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     finalizer: attempts.finalizer,
     batcher,
     storeBreaker,
+    submitAdmission: new SubmitAdmission(config.SUBMITS_IN_FLIGHT_MAX),
     logger,
     gatewayId: config.GATEWAY_ID,
     lobbyEarlyMs: config.LOBBY_EARLY_S * 1000,

@@ -26,6 +26,7 @@ export const metrics = {
   }),
   joins: new Counter({ name: 'examhall_joins_total', help: 'exam:join requests, by outcome (ok or the error code)', labelNames: ['outcome'], registers: [registry] }),
   answersQueued: new Counter({ name: 'examhall_answers_queued_total', help: 'Answers accepted into the queue (acked "queued")', registers: [registry] }),
+  submitsRefused: new Counter({ name: 'examhall_submits_refused_overloaded_total', help: 'exam:submit refused with OVERLOADED: SUBMITS_IN_FLIGHT_MAX were being finalised', registers: [registry] }),
   answersRefused: new Counter({ name: 'examhall_answers_refused_total', help: 'answer:save refused, by error code', labelNames: ['code'], registers: [registry] }),
   ackSeconds: new Histogram({
     name: 'examhall_answer_ack_seconds',
