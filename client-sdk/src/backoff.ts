@@ -9,6 +9,12 @@ export interface BackoffPolicy {
 
 /** answer:save retries and rejoins */
 export const ANSWER_BACKOFF: BackoffPolicy = { baseMs: 200, maxMs: 10_000 };
+/**
+ * submit retries: a submit refused as OVERLOADED comes in a stampede (a whole sitting ending at
+ * once), where short retries from every candidate are most of the gateways' load; the deadline's
+ * auto-submit ends the attempt anyway if the budget runs out.
+ */
+export const SUBMIT_BACKOFF: BackoffPolicy = { baseMs: 500, maxMs: 30_000 };
 /** handshake retries after a refused connection (GATEWAY_FULL...): a handshake costs more than a frame */
 export const CONNECT_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 30_000 };
 

@@ -16,6 +16,6 @@ export type { OutboxEntry, OutboxEntryState } from './outbox.js';
 export { TypedEmitter } from './emitter.js';
 export type { EventMap, Listener } from './emitter.js';
 export { decodeTokenClaims, outboxKeyForToken } from './token.js';
-export { ANSWER_BACKOFF, CONNECT_BACKOFF, backoffDelay } from './backoff.js';
+export { ANSWER_BACKOFF, CONNECT_BACKOFF, SUBMIT_BACKOFF, backoffDelay } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
 export * from './proctor/index.js';

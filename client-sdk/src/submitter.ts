@@ -1,5 +1,5 @@
 import { EVENTS, ExamhallError, SubmitReply, ackSchema, protocolError, type ProtocolError, type SubmitRequest } from '@examhall/shared';
-import { backoffDelay } from './backoff.js';
+import { SUBMIT_BACKOFF, backoffDelay } from './backoff.js';
 import { describeError, describeIssues, toExamhallError, toProtocolError } from './failures.js';
 
 const submitAckSchema = ackSchema(SubmitReply);
@@ -78,7 +78,7 @@ export async function submitWithRetries(
         if (outcome.error.code === 'NOT_JOINED') session.forgetJoin();
       }
       if (expired) throw toExamhallError(lastError);
-      await pause(backoffDelay(attempt));
+      await pause(backoffDelay(attempt, SUBMIT_BACKOFF));
       if (session.isClosed()) throw session.closedError();
       if (expired) throw toExamhallError(lastError);
     }

@@ -134,7 +134,7 @@ export class LeanCandidate implements LoadCandidate {
       this.m.counters.retries++;
       if (ack) this.noteError(`retry:${ack.error.code}`);
       if (!this.socket.open || Date.now() > giveUpAt + 60_000) return;
-      await sleep(Math.min(5000, 200 * 2 ** attempt) * Math.random()); // full jitter, like the SDK
+      await sleep(Math.min(30_000, 500 * 2 ** attempt) * Math.random()); // as the SDK's SUBMIT_BACKOFF // full jitter, like the SDK
     }
   }
 
@@ -176,7 +176,7 @@ export class LeanCandidate implements LoadCandidate {
       if ((ack && !ack.error.retryable) || !this.socket.open || Date.now() > giveUpAt) throw Object.assign(new Error('submit refused'), { code });
       this.m.counters.retries++;
       this.noteError(`submit-retry:${code}`);
-      await sleep(Math.min(5000, 200 * 2 ** attempt) * Math.random());
+      await sleep(Math.min(30_000, 500 * 2 ** attempt) * Math.random()); // as the SDK's SUBMIT_BACKOFF
     }
   }
 

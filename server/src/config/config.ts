@@ -110,10 +110,13 @@ export const ConfigSchema = z
     WEB_DIST: z.string().default(''),
     /**
      * Submits one gateway finalises at once (each holds a pooled connection for its transaction);
-     * more get the retryable OVERLOADED at once instead of queueing behind the pool. Keep it at or a
-     * little above PG_POOL_MAX.
+     * more wait in a short queue, then get the retryable OVERLOADED, instead of queueing behind the
+     * pool without bound. Keep it at or a little above PG_POOL_MAX.
      */
     SUBMITS_IN_FLIGHT_MAX: z.coerce.number().int().positive().default(12),
+    /** Submits that wait for one of those slots (a waiting client does not retry); beyond it, or after SUBMIT_WAIT_MAX_MS, OVERLOADED. */
+    SUBMITS_WAITING_MAX: z.coerce.number().int().min(0).default(1000),
+    SUBMIT_WAIT_MAX_MS: z.coerce.number().int().positive().default(5000),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
     /** Circuit breakers (store/breakers.ts): this many failures or timeouts in a row, within BREAKER_WINDOW_MS, open one. */
     BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),

@@ -128,6 +128,8 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
     handle(EVENTS.timeSync, (payload) => ({ clientSentAt: parse(TimeSyncRequest, payload).clientSentAt, serverTime: Date.now() }));
 
     handle(EVENTS.submit, async (payload): Promise<SubmitReply> => {
+      // refused before the answer map is parsed: under a stampede the refusals are most of the frames
+      if (deps.submitAdmission.full) throw deps.submitAdmission.refusal();
       const request = parse(SubmitRequest, payload);
       const attempt = socket.data.attempt;
       if (!attempt) throw new ExamhallError('NOT_JOINED');

@@ -153,7 +153,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     finalizer: attempts.finalizer,
     batcher,
     storeBreaker,
-    submitAdmission: new SubmitAdmission(config.SUBMITS_IN_FLIGHT_MAX),
+    submitAdmission: new SubmitAdmission(config.SUBMITS_IN_FLIGHT_MAX, config.SUBMITS_WAITING_MAX, config.SUBMIT_WAIT_MAX_MS),
     logger,
     gatewayId: config.GATEWAY_ID,
     lobbyEarlyMs: config.LOBBY_EARLY_S * 1000,
