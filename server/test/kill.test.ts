@@ -8,6 +8,7 @@ import { createTestEnv, waitFor, type TestEnv } from './helpers/env.js';
 import { tokenFor } from './helpers/node.js';
 import { RecordingCandidate } from './helpers/candidates.js';
 import { envFor, freePort, killHard, spawnRole, waitReady } from './helpers/processes.js';
+import { verifyNothingLost } from './helpers/faults.js';
 
 /**
  * Kill tests: real gateway and worker processes, SIGKILLed in the middle of a stream of answers.
@@ -39,28 +40,6 @@ async function startCandidates(port: number, sittingId: string, resendAfterMs?: 
   );
   await Promise.all(candidates.map((c) => c.start(15)));
   return candidates;
-}
-
-/** Every acknowledged answer is stored at (at least) its acknowledged seq; no version is stored twice. */
-async function verifyNothingLost(candidates: RecordingCandidate[]) {
-  const rows = await env.sql.unsafe<{ attempt_id: string; question_id: string; seq: number }[]>(
-    'SELECT attempt_id, question_id, seq FROM answers WHERE attempt_id = ANY($1::uuid[])',
-    [candidates.map((c) => c.attemptId)],
-  );
-  const stored = new Map(rows.map((r) => [`${r.attempt_id}/${r.question_id}`, r.seq]));
-  let acked = 0;
-  const lost: string[] = [];
-  for (const c of candidates) {
-    for (const [questionId, seq] of c.acked) {
-      acked++;
-      const have = stored.get(`${c.attemptId}/${questionId}`) ?? 0;
-      if (have < seq) lost.push(`${c.attemptId}/${questionId}: acked ${seq}, stored ${have}`);
-    }
-  }
-  const [dup] = await env.sql.unsafe<{ n: number }[]>(
-    'SELECT count(*)::int AS n FROM (SELECT 1 FROM answer_events GROUP BY attempt_id, question_id, seq HAVING count(*) > 1) d',
-  );
-  return { acked, lost, dup: dup!.n };
 }
 
 async function withQueue<T>(work: (queue: Queue) => Promise<T>): Promise<T> {
@@ -112,7 +91,7 @@ describe('kill tests', () => {
     // the batches the dead worker held are taken up again once their lock expires
     await waitFor(async () => (await jobStates(heldJobs)).every((s) => s === 'completed'), 30_000, 'held batches to complete');
 
-    const result = await verifyNothingLost(candidates);
+    const result = await verifyNothingLost(env, candidates);
     for (const c of candidates) await c.client.close();
     expect(result.acked).toBeGreaterThan(CANDIDATES * 3);
     expect(result.lost).toEqual([]);
@@ -135,7 +114,7 @@ describe('kill tests', () => {
     await Promise.all(candidates.map((c) => c.stop()));
     await Promise.all(candidates.map((c) => c.client.waitUntilDrained(30_000)));
 
-    const result = await verifyNothingLost(candidates);
+    const result = await verifyNothingLost(env, candidates);
     for (const c of candidates) await c.client.close();
     expect(result.acked).toBeGreaterThan(CANDIDATES * 3);
     expect(result.lost).toEqual([]);
@@ -160,7 +139,7 @@ describe('kill tests', () => {
 
     await Promise.all(candidates.map((c) => c.stop()));
     await Promise.all(candidates.map((c) => c.client.waitUntilDrained(30_000)));
-    const result = await verifyNothingLost(candidates);
+    const result = await verifyNothingLost(env, candidates);
     for (const c of candidates) await c.client.close();
     expect(result.lost).toEqual([]);
     expect(result.dup).toBe(0);
