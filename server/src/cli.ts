@@ -10,6 +10,8 @@ import { DEFAULT_SEED, seedDemo } from './exam/seed.js';
 import { TokenService } from './auth/tokens.js';
 import { issueAccessCodes } from './auth/access-codes.js';
 import { startNode, type Role } from './app.js';
+import { importRoster } from './roster/roster-import.js';
+import { ROSTER_COLUMNS } from './roster/roster-csv.js';
 
 const USAGE = `examhall <command> [options]
 
@@ -27,6 +29,11 @@ Commands:
                           print a signed candidate token
   token --proctor ID [--sitting ID] (--center C1,C2 | --district D1 | --admin) [--ttl SECONDS]
                           print a signed proctor token for those centers / districts / the whole sitting
+  import-roster FILE.csv [--sitting ID]
+                          districts, centers and candidates (with extra time) from a CSV with the columns
+                          ${ROSTER_COLUMNS.join(',')}; checked line by line first, written in
+                          one transaction (nothing on any error), upserted by id (re-import updates);
+                          --sitting also enrols them
   access-codes [--sitting ID] [--candidate C1,C2]
                           issue new access codes (every enrolled candidate by default; replaces old ones)
                           and print them once as CSV: candidate_id,access_code — only hashes are stored
@@ -42,8 +49,9 @@ Configuration comes from environment variables; see README.md.`;
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
+    allowPositionals: true,
     options: {
       candidates: { type: 'string' },
       sitting: { type: 'string' },
@@ -80,6 +88,25 @@ async function main(argv: string[]): Promise<void> {
         await migrate(sql, config.DATABASE_SCHEMA);
         const seeded = await seedDemo(sql, { candidates: positiveInt(values.candidates, DEFAULT_SEED.candidates), sittingId, startMode: startModeOf(values['start-mode']) });
         process.stdout.write(`seeded sitting ${seeded.sittingId} with ${seeded.candidateIds.length} candidates\n`);
+      });
+    case 'import-roster':
+      return withDatabase(config, async (sql) => {
+        const file = positionals[0];
+        if (!file) throw new ExamhallError('BAD_REQUEST', 'import-roster needs a CSV file');
+        await migrate(sql, config.DATABASE_SCHEMA);
+        const result = await importRoster(sql, file, {
+          sittingId: values.sitting,
+          onProgress: (rows) => process.stderr.write(`\rroster: ${rows.toLocaleString('en')} rows written`),
+        });
+        if (result.errors.length > 0) {
+          for (const e of result.errors) process.stderr.write(`line ${e.line}: ${e.message}\n`);
+          process.stderr.write(`roster refused: ${result.errors.length} error(s) shown; nothing was written\n`);
+          process.exitCode = 1;
+          return;
+        }
+        const perS = Math.round(result.rows / (result.ms / 1000));
+        process.stderr.write('\n');
+        process.stdout.write(`${JSON.stringify({ rows: result.rows, districts: result.districts, centers: result.centers, candidates: result.candidates, enrolled: result.enrolled, ms: Math.round(result.ms), rows_per_s: perS })}\n`);
       });
     case 'access-codes':
       return withDatabase(config, async (sql) => {
