@@ -40,6 +40,8 @@ export class AnswerSender {
   private session = 0;
   private inFlight = 0;
   private resendTimer: ReturnType<typeof setTimeout> | undefined;
+  /** a pending answers:resend (see resendQueued); a new session's start() resends everything anyway */
+  private resendSpreadTimer: ReturnType<typeof setTimeout> | undefined;
   /**
    * RATE_LIMITED is about the socket, not the answer: nothing more is sent until this timer fires,
    * then one frame at a time, SLOW_GAP_MS apart, until nothing is pending. Sending the next entries
@@ -79,6 +81,8 @@ export class AnswerSender {
     this.resendTimer = undefined;
     if (this.holdTimer !== undefined) clearTimeout(this.holdTimer);
     this.holdTimer = undefined;
+    if (this.resendSpreadTimer !== undefined) clearTimeout(this.resendSpreadTimer);
+    this.resendSpreadTimer = undefined;
     this.slow = false; // a new session has a new bucket on the server
     this.rateLimitedInARow = 0;
     for (const entry of this.outbox.values()) {
@@ -211,10 +215,9 @@ export class AnswerSender {
    * candidates at once, and they should not all answer in the same millisecond.
    */
   resendQueued(): void {
-    if (this.attemptId === null) return; // not joined here: the next start() resends everything anyway
-    const session = this.session;
-    setTimeout(() => {
-      if (session !== this.session) return; // a new session's start() has resent everything
+    if (this.attemptId === null || this.resendSpreadTimer !== undefined) return; // not joined here: the next start() resends everything anyway
+    this.resendSpreadTimer = setTimeout(() => {
+      this.resendSpreadTimer = undefined;
       for (const entry of this.outbox.values()) {
         if (entry.state === 'queued') entry.state = 'pending';
         if (entry.state === 'pending' && entry.retryTimer !== undefined) {

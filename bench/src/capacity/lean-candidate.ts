@@ -9,6 +9,7 @@ import { EVENTS, NAMESPACES, PROTOCOL_VERSION, randomAnswer, type AnswerValue, t
 import type { LoadMetrics } from '../answers/candidate.js';
 import { sleep } from '../answers/candidate.js';
 import { LeanSocket, LeanSocketError } from './lean-socket.js';
+import { SUBMIT_BACKOFF, backoffDelay } from '@examhall/client-sdk';
 
 const CONNECT_TIMEOUT_MS = 30_000;
 const ACK_TIMEOUT_MS = 30_000;
@@ -134,7 +135,7 @@ export class LeanCandidate implements LoadCandidate {
       this.m.counters.retries++;
       if (ack) this.noteError(`retry:${ack.error.code}`);
       if (!this.socket.open || Date.now() > giveUpAt + 60_000) return;
-      await sleep(Math.min(30_000, 500 * 2 ** attempt) * Math.random()); // as the SDK's SUBMIT_BACKOFF // full jitter, like the SDK
+      await sleep(backoffDelay(attempt)); // the SDK's own answer backoff (ANSWER_BACKOFF)
     }
   }
 
@@ -176,7 +177,7 @@ export class LeanCandidate implements LoadCandidate {
       if ((ack && !ack.error.retryable) || !this.socket.open || Date.now() > giveUpAt) throw Object.assign(new Error('submit refused'), { code });
       this.m.counters.retries++;
       this.noteError(`submit-retry:${code}`);
-      await sleep(Math.min(30_000, 500 * 2 ** attempt) * Math.random()); // as the SDK's SUBMIT_BACKOFF
+      await sleep(backoffDelay(attempt, SUBMIT_BACKOFF)); // the SDK's own submit backoff
     }
   }
 

@@ -41,13 +41,17 @@ export class SecurityGuards {
 
   /** At the HTTP request (before the upgrade): a reason to refuse outright, or null. */
   refuseRequest(req: IncomingMessage): 'TOO_MANY_CONNECTIONS' | null {
-    const address = this.resolve(req.connection?.remoteAddress ?? '', req.headers['x-forwarded-for']);
+    const address = this.addressOfRequest(req);
     return this.connections.count(address) >= HARD_LIMIT_FACTOR * this.config.MAX_CONNECTIONS_PER_ADDRESS ? 'TOO_MANY_CONNECTIONS' : null;
   }
 
   originRefused(req: IncomingMessage): void {
-    const address = this.resolve(req.connection?.remoteAddress ?? '', req.headers['x-forwarded-for']);
+    const address = this.addressOfRequest(req);
     this.audit.record('origin_not_allowed', { actor: `address:${address}` }, { origin: String(req.headers.origin).slice(0, 200) });
+  }
+
+  private addressOfRequest(req: IncomingMessage): string {
+    return this.resolve(req.connection?.remoteAddress ?? '', req.headers['x-forwarded-for']); // uWS's request has `connection` only
   }
 
   /** In a namespace's middleware, before the token: a coded refusal when this address holds too many connections. */
