@@ -12,8 +12,10 @@ import { watchQueueDepth } from './observability/metrics.js';
 import { createAnswerQueue } from './answers/queue.js';
 import { connectRedis, isClusterMode, type RedisClient } from './store/redis.js';
 import { postgresBreaker, type DependencyBreaker } from './store/breakers.js';
+import { startApi, type ApiHandle } from './api/server.js';
 
-export type Role = 'gateway' | 'worker' | 'all';
+/** `all` is a gateway and the workers in one process; the exam office's HTTP API is the role `api`. */
+export type Role = 'gateway' | 'worker' | 'api' | 'all';
 
 export interface ExamhallNode {
   config: Config;
@@ -21,11 +23,15 @@ export interface ExamhallNode {
   sql: Sql;
   attempts: AttemptServices;
   gateway?: GatewayHandle;
+  api?: ApiHandle;
   close: () => Promise<void>;
 }
 
-/** Starts one process's roles: a gateway, the workers, or both (`all`, the demo and tests' default). */
-export async function startNode(config: Config, role: Role, logger = createLogger(config, role)): Promise<ExamhallNode> {
+/**
+ * Starts one process's roles: a gateway, the workers, both (`all`, the tests' default), or the HTTP
+ * API; `withApi` adds the API to another role (the demo runs everything in one process).
+ */
+export async function startNode(config: Config, role: Role, logger = createLogger(config, role), options: { withApi?: boolean } = {}): Promise<ExamhallNode> {
   const sql = connectDatabase(config);
   if (isClusterMode(config)) logger.info({ seeds: config.REDIS_CLUSTER_NODES }, 'redis cluster mode: sharded adapter, a hash tag per queue');
   const attempts = createAttemptServices(config, sql, logger);
@@ -51,6 +57,7 @@ export async function startNode(config: Config, role: Role, logger = createLogge
     logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers started');
   }
   if (role === 'gateway' || role === 'all') gateway = await startGateway(config, sql, attempts, logger);
+  const api = role === 'api' || options.withApi ? await startApi({ config, sql, logger }) : undefined;
   if (role === 'worker' && config.METRICS_PORT > 0) {
     const metricsRedis = connectRedis(config, { maxRetriesPerRequest: 1 });
     metricsRedis.on('error', () => undefined); // scrapes show the queue as unreadable; the workers log Redis errors
@@ -64,6 +71,7 @@ export async function startNode(config: Config, role: Role, logger = createLogge
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await api?.close();
       await gateway?.close();
       await answerWorker?.close();
       await deadlineWorker?.close();
@@ -75,5 +83,5 @@ export async function startNode(config: Config, role: Role, logger = createLogge
       await attempts.close();
       await sql.end({ timeout: 5 });
     })());
-  return { config, logger, sql, attempts, gateway, close };
+  return { config, logger, sql, attempts, gateway, api, close };
 }

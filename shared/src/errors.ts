@@ -19,6 +19,8 @@ export const ERRORS = {
   SIGN_IN_FAILED: { message: 'The candidate id or access code is not right for this sitting', retryable: false },
   SIGN_IN_RATE_LIMITED: { message: 'Too many sign-in attempts; wait a few minutes and try again', retryable: true },
   TOO_MANY_CONNECTIONS: { message: 'Too many connections from this address; retry later', retryable: true },
+  API_KEY_INVALID: { message: 'The API key is missing, unknown or revoked', retryable: false },
+  TOKEN_REVOKED: { message: 'This token has been revoked', retryable: false },
 
   // attempt and paper
   NOT_JOINED: { message: 'Join the exam before saving answers', retryable: true },
@@ -48,6 +50,13 @@ export const ERRORS = {
   STORE_UNAVAILABLE: { message: 'The database is unreachable; retry later', retryable: true },
   INTERNAL: { message: 'Unexpected server error; retry later', retryable: true },
   RATE_LIMITED: { message: 'This connection sends frames too fast; slow down and retry later', retryable: true },
+
+  // exam office: HTTP API and CLI (authoring, roster, access, results)
+  NOT_FOUND: { message: 'No such resource', retryable: false },
+  IMPORT_INVALID: { message: 'The file has errors (listed by item or line); nothing was imported', retryable: false },
+  CONFLICT: { message: 'This conflicts with what is stored (for example a version that exists with other content)', retryable: false },
+  CHANGE_FROZEN: { message: "The sitting's window is open: its exam content and timing are frozen unless an override with a reason is given", retryable: false },
+  PAYLOAD_TOO_LARGE: { message: 'The request body is larger than the server accepts', retryable: false },
 
   // raised by the SDK itself (never sent by the server)
   ACK_TIMEOUT: { message: 'No acknowledgement arrived in time; the frame is kept and sent again', retryable: true },

@@ -11,3 +11,4 @@ export * from './schemas/lifecycle.js';
 export * from './schemas/proctor.js';
 export * from './schemas/sign-in.js';
 export * from './random-answer.js';
+export * from './schemas/office.js';

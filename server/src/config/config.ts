@@ -117,6 +117,10 @@ export const ConfigSchema = z
     /** Submits that wait for one of those slots (a waiting client does not retry); beyond it, or after SUBMIT_WAIT_MAX_MS, OVERLOADED. */
     SUBMITS_WAITING_MAX: z.coerce.number().int().min(0).default(1000),
     SUBMIT_WAIT_MAX_MS: z.coerce.number().int().positive().default(5000),
+    /** The exam office's HTTP API (role `api`, and the demo): port on HOST; 0 = any free port (tests). */
+    API_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+    /** Largest request body the API reads (an exam JSON, a QTI zip, a roster CSV), in MiB. */
+    API_BODY_LIMIT_MB: z.coerce.number().int().positive().default(64),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
     /** Circuit breakers (store/breakers.ts): this many failures or timeouts in a row, within BREAKER_WINDOW_MS, open one. */
     BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),

@@ -1,0 +1,8 @@
+import type { RouteModule } from '../context.js';
+import { accessRoutes } from './access.js';
+import { examRoutes } from './exams.js';
+import { healthRoutes } from './health.js';
+import { rosterRoutes } from './roster.js';
+
+/** Every route module of the API, one per concern; add a new concern's module here. */
+export const ROUTE_MODULES: RouteModule[] = [healthRoutes, examRoutes, rosterRoutes, accessRoutes];
