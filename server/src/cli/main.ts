@@ -24,7 +24,7 @@ function usage(): string {
   return `examhall <command> [options]      (examhall <command> --help for one command)\n\n${body}\n\nConfiguration comes from environment variables; see README.md.`;
 }
 
-const indent = (text: string) => text.split('\n').map((l) => `                          ${l}`).join('\n');
+const indent = (text: string) => text.split('\n').map((l) => `      ${l}`).join('\n');
 
 /** The command named by the first one or two words of argv, and the rest of argv. */
 function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | undefined {
