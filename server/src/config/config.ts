@@ -118,7 +118,7 @@ export const ConfigSchema = z
     SUBMITS_WAITING_MAX: z.coerce.number().int().min(0).default(1000),
     SUBMIT_WAIT_MAX_MS: z.coerce.number().int().positive().default(5000),
     /** The exam office's HTTP API (role `api`, and the demo): port on HOST; 0 = any free port (tests). */
-    API_PORT: z.coerce.number().int().min(0).max(65535).default(8081),
+    API_PORT: z.coerce.number().int().min(0).max(65535).default(8090),
     /** Largest request body the API reads (an exam JSON, a QTI zip, a roster CSV), in MiB. */
     API_BODY_LIMIT_MB: z.coerce.number().int().positive().default(64),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
