@@ -7,6 +7,7 @@ import { connected, rawConnect, rawEmit, rawJoin } from './helpers/raw-client.js
 import { seedDemo } from '../src/exam/seed.js';
 import { importExamDefinition } from '../src/exam/import.js';
 import { runQuery } from '../src/store/queries.js';
+import { asSittingWriter } from '../src/sittings/freeze.js';
 import { DEMO_EXAM } from '../src/exam/demo-exam.js';
 import { startSitting } from '../src/attempts/start-signal.js';
 
@@ -148,7 +149,9 @@ describe('sections, clock and devices', () => {
     };
     await importExamDefinition(env.sql, exam);
     await seedDemo(env.sql, { sittingId: 'sections', candidates: 20, graceSeconds: 0 });
-    await runQuery(env.sql, 'upsert-sitting', ['sections', 'sectioned', 1, 'Sectioned', new Date(Date.now() - 60_000), new Date(Date.now() + 3_600_000), 600, 0, 'on_join']);
+    // re-pointing an open sitting to another exam is a frozen change (migration 006): the test says why
+    await asSittingWriter(env.sql, { actor: 'test', override: { reason: 'test setup' } }, (tx) =>
+      runQuery(tx, 'upsert-sitting', ['sections', 'sectioned', 1, 'Sectioned', new Date(Date.now() - 60_000), new Date(Date.now() + 3_600_000), 600, 0, 'on_join']));
     const { socket, reply } = await join('sections', 'cand-000010');
     expect(reply.paper!.sections.map((s) => s.id)).toEqual(['A', 'B']);
     await new Promise((r) => setTimeout(r, 1200));

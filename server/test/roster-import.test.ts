@@ -1,20 +1,22 @@
 /**
  * Roster import from CSV against real Postgres: a clean file lands whole and enrols; a re-import
  * updates in place; a file with bad lines is refused with each error by line and writes nothing.
+ * Optional columns batch and slot: validated per line, upserted; a file without them (an older
+ * roster) still imports and leaves stored batches and slots alone; a bad header is refused on line 1.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importRoster } from '../src/roster/roster-import.js';
-import { ROSTER_COLUMNS } from '../src/roster/roster-csv.js';
+import { ROSTER_ALL_COLUMNS, ROSTER_COLUMNS } from '../src/roster/roster-csv.js';
 import { createTestEnv, type TestEnv } from './helpers/env.js';
 
 let env: TestEnv;
 const dir = mkdtempSync(join(tmpdir(), 'roster-'));
-const csv = (name: string, lines: string[]) => {
+const csv = (name: string, lines: string[], header = ROSTER_COLUMNS.join(',')) => {
   const path = join(dir, name);
-  writeFileSync(path, `${ROSTER_COLUMNS.join(',')}\n${lines.join('\n')}\n`);
+  writeFileSync(path, `${header}\n${lines.join('\n')}\n`);
   return path;
 };
 const count = async (table: string, where = 'true') =>
@@ -73,5 +75,63 @@ describe('import-roster', () => {
     const unknown = await importRoster(env.sql, csv('ok.csv', ['ud-1,D,uc-1,C,ut-1,Name,']), { sittingId: 'no-such-sitting' });
     expect(unknown.errors[0]!.message).toMatch(/does not exist/);
     expect(await count('candidates', `id LIKE 'ut-%'`)).toBe(0);
+  });
+});
+
+describe('import-roster: batch and slot columns', () => {
+  const full = ROSTER_ALL_COLUMNS.join(',');
+  const slotOf = (rows: Array<{ id: string; batch: string | null; slot: string | null }>) => Object.fromEntries(rows.map((r) => [r.id, [r.batch, r.slot]]));
+  const stored = async (prefix: string) =>
+    slotOf(await env.sql.unsafe(`SELECT id, batch, slot FROM candidates WHERE id LIKE '${prefix}%' ORDER BY id`));
+
+  it('stores batch and slot (empty = none), updates them on re-import, and an older roster without the columns keeps them', async () => {
+    expect(full).toBe(`${ROSTER_COLUMNS.join(',')},batch,slot`); // the existing columns stay first
+    const first = await importRoster(env.sql, csv('slots.csv', [
+      'sd-1,D,sc-1,C,st-1,One,,B1,morning',
+      'sd-1,D,sc-1,C,st-2,Two,15, B2 ,afternoon',
+      'sd-1,D,sc-1,C,st-3,Three,,,evening',
+      'sd-1,D,sc-1,C,st-4,Four,,B1,',
+    ], full));
+    expect(first.errors).toEqual([]);
+    expect(await stored('st-')).toEqual({ 'st-1': ['B1', 'morning'], 'st-2': ['B2', 'afternoon'], 'st-3': [null, 'evening'], 'st-4': ['B1', null] });
+
+    const moved = await importRoster(env.sql, csv('slots2.csv', ['sd-1,D,sc-1,C,st-1,One,,B9,evening'], full));
+    expect(moved.errors).toEqual([]);
+    expect((await stored('st-1'))['st-1']).toEqual(['B9', 'evening']);
+
+    // an older roster (no batch, no slot) renames st-2 and leaves every batch and slot as stored
+    const old = await importRoster(env.sql, csv('old.csv', ['sd-1,D,sc-1,C,st-2,Two renamed,15']));
+    expect(old.errors).toEqual([]);
+    expect(await count('candidates', `id = 'st-2' AND name = 'Two renamed'`)).toBe(1);
+    expect((await stored('st-2'))['st-2']).toEqual(['B2', 'afternoon']);
+
+    // only the slot column: batch is kept, slot is set (empty clears it)
+    const slotOnly = await importRoster(env.sql, csv('slot-only.csv', ['sd-1,D,sc-1,C,st-4,Four,,afternoon', 'sd-1,D,sc-1,C,st-3,Three,,'], `${ROSTER_COLUMNS.join(',')},slot`));
+    expect(slotOnly.errors).toEqual([]);
+    expect((await stored('st-'))['st-4']).toEqual(['B1', 'afternoon']);
+    expect((await stored('st-'))['st-3']).toEqual([null, null]);
+  });
+
+  it('refuses an unknown slot and an over-long batch by line, and writes nothing', async () => {
+    const result = await importRoster(env.sql, csv('bad-slots.csv', [
+      'xd-1,D,xc-1,C,xt-1,Fine,,B1,morning',
+      'xd-1,D,xc-1,C,xt-2,Noon,,B1,noon',
+      `xd-1,D,xc-1,C,xt-3,Long,,${'b'.repeat(101)},evening`,
+      'xd-1,D,xc-1,C,xt-4,Upper,,B1,Morning',
+    ], full));
+    expect(result.errors.map((e) => e.line)).toEqual([3, 4, 5]);
+    expect(result.errors[0]!.message).toMatch(/slot: expected morning, afternoon, evening or empty/);
+    expect(result.errors[1]!.message).toMatch(/^batch:/);
+    expect(await count('candidates', `id LIKE 'xt-%'`)).toBe(0);
+  });
+
+  it('refuses a header with an unknown, missing or doubled column on line 1', async () => {
+    for (const header of [`${full},room`, ROSTER_COLUMNS.slice(1).join(','), `${full},slot`]) {
+      const result = await importRoster(env.sql, csv('bad-header.csv', ['hd-1,D,hc-1,C,ht-1,Name,,B1,morning'], header));
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.line).toBe(1);
+      expect(result.errors[0]!.message).toMatch(/unknown column|lacks|twice/);
+    }
+    expect(await count('candidates', `id LIKE 'ht-%'`)).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * npm run bench:roster -- [--rows N]: roster import speed. Writes a roster CSV of N candidates
- * (1,000 centers in 5 districts, every 20th with 30 extra minutes) to a temp folder, imports it into
+ * (1,000 centers in 5 districts, every 20th with 30 extra minutes, 40 batches, slots 60/30/10%
+ * morning/afternoon/evening as in the customer's notes) to a temp folder, imports it into
  * a fresh schema, imports it again (the upsert path), drops the schema. Last line: JSON.
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importRoster } from '../../../server/src/roster/roster-import.js';
-import { ROSTER_COLUMNS } from '../../../server/src/roster/roster-csv.js';
+import { ROSTER_ALL_COLUMNS } from '../../../server/src/roster/roster-csv.js';
 import { migrate } from '../../../server/src/store/migrate.js';
 import { dropStackData, freshStackSettings, openBackend } from '../answers/stack.js';
 
@@ -19,10 +20,11 @@ if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows must be a posit
 async function writeRoster(path: string, n: number): Promise<void> {
   const out = createWriteStream(path);
   const write = (line: string) => (out.write(line) ? Promise.resolve() : new Promise<void>((r) => out.once('drain', () => r())));
-  await write(`${ROSTER_COLUMNS.join(',')}\n`);
+  await write(`${ROSTER_ALL_COLUMNS.join(',')}\n`);
   for (let i = 0; i < n; i++) {
     const center = i % 1000;
-    await write(`D${center % 5},District ${center % 5},C${center},Center ${center},T${String(i).padStart(7, '0')},Teacher ${i},${i % 20 === 0 ? 30 : ''}\n`);
+    const slot = i % 10 < 6 ? 'morning' : i % 10 < 9 ? 'afternoon' : 'evening';
+    await write(`D${center % 5},District ${center % 5},C${center},Center ${center},T${String(i).padStart(7, '0')},Teacher ${i},${i % 20 === 0 ? 30 : ''},B${i % 40},${slot}\n`);
   }
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
 }

@@ -2,6 +2,7 @@ import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
 import { DEMO_EXAM } from './demo-exam.js';
 import { importExamDefinition } from './import.js';
+import { asSittingWriter } from '../sittings/freeze.js';
 
 /** The five districts of the customer's notes, with their share of the 40,000 teachers. */
 const DISTRICTS = [
@@ -49,10 +50,11 @@ export async function seedDemo(sql: Sql, options: Partial<SeedOptions> = {}): Pr
 
   const opensAt = new Date(Date.now() + o.opensInMinutes * 60_000);
   const closesAt = new Date(opensAt.getTime() + o.windowHours * 3_600_000);
-  await runQuery(sql, 'upsert-sitting', [
+  // Re-seeding moves the window of a sitting that may be live: a frozen change, so it says why (audited).
+  await asSittingWriter(sql, { actor: 'seed', override: { reason: 'seed' } }, (tx) => runQuery(tx, 'upsert-sitting', [
     o.sittingId, DEMO_EXAM.id, DEMO_EXAM.version, `${DEMO_EXAM.title} (${o.sittingId})`,
     opensAt, closesAt, Math.max(1, Math.round(o.durationMinutes * 60)), o.graceSeconds, o.startMode,
-  ]);
+  ]));
 
   // Candidates are spread over centers by district share (weighted round robin).
   const candidateIds: string[] = [];

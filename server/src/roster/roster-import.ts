@@ -1,6 +1,6 @@
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
-import { rosterRows, type RosterLineError, type RosterRow } from './roster-csv.js';
+import { rosterRows, type RosterHeader, type RosterLineError, type RosterRow } from './roster-csv.js';
 
 export interface RosterImportOptions {
   /** also enrol every candidate of the file in this sitting */
@@ -25,7 +25,8 @@ export interface RosterImportResult {
 }
 
 /**
- * Imports a roster CSV in two streaming passes: the first checks every line (schema, a candidate
+ * Imports a roster CSV in two streaming passes: the first checks the header (which optional columns,
+ * batch and slot, the file has) and every line (schema, a candidate
  * listed twice, a center under two districts) and reports errors by line; only a clean file is
  * written, in one transaction, by upserts keyed on the office's ids, so a re-import updates in place
  * and a failed import leaves nothing half-written. Memory holds the ids seen, never the rows.
@@ -39,7 +40,8 @@ export async function importRoster(sql: Sql, path: string, options: RosterImport
   const centerDistrict = new Map<string, string>();
   const districts = new Set<string>();
   let rows = 0;
-  for await (const { line, row, error } of rosterRows(path)) {
+  const header: RosterHeader = { optional: new Set() };
+  for await (const { line, row, error } of rosterRows(path, header)) {
     if (error !== undefined || !row) {
       errors.push({ line, message: error ?? 'unreadable line' });
     } else {
@@ -67,7 +69,7 @@ export async function importRoster(sql: Sql, path: string, options: RosterImport
     const tx = txSql as unknown as Sql;
     let batch: RosterRow[] = [];
     const flush = async () => {
-      await writeBatch(tx, batch, options.sittingId);
+      await writeBatch(tx, batch, header, options.sittingId);
       written += batch.length;
       batch = [];
       options.onProgress?.(written);
@@ -83,16 +85,20 @@ export async function importRoster(sql: Sql, path: string, options: RosterImport
 }
 
 /** One statement per table for a batch; ids repeat within a batch (many candidates per center), so they are deduplicated first. */
-async function writeBatch(tx: Sql, batch: RosterRow[], sittingId: string | undefined): Promise<void> {
+async function writeBatch(tx: Sql, batch: RosterRow[], header: RosterHeader, sittingId: string | undefined): Promise<void> {
   const districts = new Map(batch.map((r) => [r.district_id, r.district_name]));
   const centers = new Map(batch.map((r) => [r.center_id, r]));
   await runQuery(tx, 'upsert-districts', [[...districts.keys()], [...districts.values()]]);
   await runQuery(tx, 'upsert-centers', [[...centers.keys()], [...centers.values()].map((c) => c.district_id), [...centers.values()].map((c) => c.center_name)]);
-  await runQuery(tx, 'upsert-candidates', [
+  await runQuery(tx, 'upsert-roster-candidates', [
     batch.map((r) => r.candidate_id),
     batch.map((r) => r.center_id),
     batch.map((r) => r.candidate_name),
     batch.map((r) => r.extra_time_min * 60),
+    batch.map((r) => r.batch),
+    batch.map((r) => r.slot),
+    header.optional.has('batch'),
+    header.optional.has('slot'),
   ]);
   if (sittingId !== undefined) await runQuery(tx, 'enroll-candidates', [sittingId, batch.map((r) => r.candidate_id)]);
 }

@@ -62,7 +62,9 @@ export type QueryName =
   | 'upsert-access-codes'
   | 'find-access-code'
   | 'sitting-candidate-ids'
-  | 'close-dead-gateway-presence';
+  | 'close-dead-gateway-presence'
+  // roster with batches and slots
+  | 'upsert-roster-candidates';
 
 /**
  * Statements whose file says `-- plan: each run` are planned at every execution (an unnamed

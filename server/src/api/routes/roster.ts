@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ImportInvalidError } from '@examhall/shared';
 import { importRoster } from '../../roster/roster-import.js';
-import { ROSTER_COLUMNS } from '../../roster/roster-csv.js';
+import { ROSTER_COLUMNS, ROSTER_OPTIONAL_COLUMNS } from '../../roster/roster-csv.js';
 import type { RouteModule } from '../context.js';
 import { spoolToFile } from '../uploads.js';
 import { ERROR_RESPONSES } from './common.js';
@@ -13,7 +13,7 @@ export const rosterRoutes: RouteModule = (app, { sql, config }) => {
   app.post('/api/v1/roster', {
     schema: {
       tags: ['roster'],
-      summary: `Import a roster CSV (Content-Type text/csv) with the columns ${ROSTER_COLUMNS.join(',')}; upserts by id, so a re-import updates in place`,
+      summary: `Import a roster CSV (Content-Type text/csv) with the columns ${ROSTER_COLUMNS.join(',')} and optionally ${ROSTER_OPTIONAL_COLUMNS.join(',')} (slot: morning|afternoon|evening); upserts by id, so a re-import updates in place`,
       querystring: z.object({ sitting: z.string().min(1).optional().describe('also enrol every candidate of the file in this sitting') }),
       response: { 200: RosterResult, ...ERROR_RESPONSES },
     },

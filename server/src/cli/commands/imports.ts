@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { ExamhallError, ImportInvalidError } from '@examhall/shared';
 import { importExamDefinition } from '../../exam/import.js';
 import { importRoster } from '../../roster/roster-import.js';
-import { ROSTER_COLUMNS } from '../../roster/roster-csv.js';
+import { ROSTER_COLUMNS, ROSTER_OPTIONAL_COLUMNS } from '../../roster/roster-csv.js';
 import { stringOpt, UsageError, withDatabase, type CliCommand } from '../command.js';
 
 export const importCommands: CliCommand[] = [
@@ -29,8 +29,9 @@ export const importCommands: CliCommand[] = [
     name: 'import roster',
     aliases: ['import-roster'],
     args: 'FILE.csv [--sitting ID]',
-    summary: `districts, centers and candidates (with extra time) from a CSV with the columns
-${ROSTER_COLUMNS.join(',')}; checked line by line first, written in
+    summary: `districts, centers and candidates (with extra time, batch, slot) from a CSV with the columns
+${ROSTER_COLUMNS.join(',')}
+and optionally ${ROSTER_OPTIONAL_COLUMNS.join(',')} (slot: morning|afternoon|evening); checked line by line first, written in
 one transaction (nothing on any error), upserted by id (re-import updates); --sitting also enrols them`,
     options: { sitting: { type: 'string' } },
     run: ({ config, values, positionals }) =>
