@@ -36,8 +36,8 @@ export async function isStoredAs(sql: Sql, exam: ExamDefinition, version: number
   const content = JSON.stringify({ sections: exam.sections, questions });
   const keysById = JSON.stringify(Object.fromEntries(exam.questions.map((q) => [q.id, q.key])));
   const [row] = await sql<Array<{ same: boolean }>>`
-    SELECT e.title = ${exam.title} AND e.content = ${content}::jsonb
-       AND coalesce((SELECT jsonb_object_agg(k.question_id, k.key) FROM exam_keys k WHERE k.exam_id = e.id AND k.exam_version = e.version), '{}'::jsonb) = ${keysById}::jsonb AS same
+    SELECT e.title = ${exam.title} AND e.content = ${content}::text::jsonb
+       AND coalesce((SELECT jsonb_object_agg(k.question_id, k.key) FROM exam_keys k WHERE k.exam_id = e.id AND k.exam_version = e.version), '{}'::jsonb) = ${keysById}::text::jsonb AS same
     FROM exams e WHERE e.id = ${exam.id} AND e.version = ${version}`;
   return row?.same === true;
 }
