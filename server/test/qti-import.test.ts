@@ -14,7 +14,7 @@ import { buildPaper, ExamContentCache, ExamKeyCache } from '../src/exam/content.
 import { scoreAttempt } from '../src/exam/scoring.js';
 import { DEMO_EXAM } from '../src/exam/demo-exam.js';
 import { createTestEnv, type TestEnv } from './helpers/env.js';
-import { brokenPackage, goodPackage, lineOf, writeZip, zipBuffer } from './helpers/qti-fixtures.js';
+import { brokenPackage, goodPackage, hiddenPartsPackage, lineOf, writeZip, zipBuffer } from './helpers/qti-fixtures.js';
 
 let env: TestEnv;
 beforeAll(async () => {
@@ -83,6 +83,23 @@ describe('a package with every supported interaction', () => {
     expect(scored).toMatchObject({ score: 5.5, maxScore: 13, status: 'pending_manual' });
     const wrong = scoreAttempt(content.questions, keys, new Map<string, AnswerValue>([['q-capital', { kind: 'choice', optionIds: ['A'] }], ['q-answer', { kind: 'numeric', value: 41 }], ['q-york', { kind: 'text', text: 'Lancaster' }]]));
     expect(wrong.score).toBe(0);
+  });
+});
+
+describe('what a candidate must not see', () => {
+  it('keeps feedback and scorer rubrics out of prompts and options; reads MAXSCORE points and a numeric tolerance', async () => {
+    expect(await importQtiPackage(env.sql, await writeZip(hiddenPartsPackage()))).toMatchObject({ created: true, questions: 2 });
+    const [exam] = await env.sql<Array<{ content: { questions: Array<Record<string, unknown>> } }>>`SELECT content FROM exams WHERE id = 'qti-hidden'`;
+    expect(exam!.content.questions[0]).toMatchObject({ prompt: 'Read carefully. Pick the vowel.', points: 4, options: [{ id: 'A', text: 'a' }, { id: 'B', text: 'b' }] });
+    expect(JSON.stringify(exam!.content)).not.toMatch(/Secret|correct answer|Right, a/);
+    const keys = await new ExamKeyCache(env.sql).get('qti-hidden', 1);
+    expect(keys.get('h-number')).toEqual({ type: 'numeric', value: 3.14, tolerance: 0.01 });
+  });
+
+  it('refuses a picture it could not show, by line', async () => {
+    const files = hiddenPartsPackage(true);
+    const err = await refusal(importQtiPackage(env.sql, await writeZip(files), { examId: 'qti-hidden-img' }));
+    expect(err.problems).toEqual([{ file: 'choice.xml', item: 'h-choice', line: lineOf(files['choice.xml']!, '<img'), message: expect.stringContaining('<img> cannot be shown') }]);
   });
 });
 

@@ -131,3 +131,38 @@ export function brokenPackage(): Record<string, string> {
     'items/malformed.xml': item('malformed', response('single', 'identifier', ['A']), `    <p>An unclosed <b>tag</p>\n${choices(1, 'Pick', { A: 'A', B: 'B' })}`),
   };
 }
+
+/**
+ * Items with parts a candidate must not see (feedback stating the answer, a scorer rubric, inline
+ * feedback in a choice) next to a rubric meant for the candidate; MAXSCORE points; a numeric
+ * tolerance from response processing; and, if `withImage`, a picture examhall cannot show.
+ */
+export function hiddenPartsPackage(withImage = false): Record<string, string> {
+  const refs = [{ id: 'h-choice', href: 'choice.xml' }, { id: 'h-number', href: 'number.xml' }];
+  return {
+    'imsmanifest.xml': manifest('test.xml', refs.map((r) => r.href)),
+    'test.xml': assessmentTest('qti-hidden', 'Hidden parts', [{ id: 'S1', title: 'Only', items: refs }]),
+    'choice.xml': item('choice', `${response('single', 'identifier', ['A'])}
+  <qti-outcome-declaration identifier="MAXSCORE" cardinality="single" base-type="float"><qti-default-value><qti-value>4</qti-value></qti-default-value></qti-outcome-declaration>`,
+    `    <qti-rubric-block view="candidate"><p>Read carefully.</p></qti-rubric-block>
+    <qti-rubric-block view="scorer tutor"><p>Secret scorer note.</p></qti-rubric-block>
+    <p>Pick the vowel.${withImage ? ' <img src="vowel.png" alt="a vowel"/>' : ''}</p>
+    <qti-choice-interaction response-identifier="RESPONSE" max-choices="1">
+      <qti-simple-choice identifier="A">a <qti-feedback-inline outcome-identifier="FEEDBACK" identifier="A" show-hide="show">Right, a is the answer</qti-feedback-inline></qti-simple-choice>
+      <qti-simple-choice identifier="B">b</qti-simple-choice>
+    </qti-choice-interaction>
+    <qti-feedback-block outcome-identifier="FEEDBACK" identifier="wrong" show-hide="show"><p>The correct answer is a.</p></qti-feedback-block>`),
+    'number.xml': `<?xml version="1.0" encoding="UTF-8"?>
+<qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="number" title="number" adaptive="false" time-dependent="false">
+${response('single', 'float', ['3.14'])}
+  <qti-item-body><p>Pi to two places: <qti-text-entry-interaction response-identifier="RESPONSE"/></p></qti-item-body>
+  <qti-response-processing>
+    <qti-response-condition><qti-response-if>
+      <qti-equal tolerance-mode="absolute" tolerance="0.01"><qti-variable identifier="RESPONSE"/><qti-correct identifier="RESPONSE"/></qti-equal>
+      <qti-set-outcome-value identifier="SCORE"><qti-base-value base-type="float">1</qti-base-value></qti-set-outcome-value>
+    </qti-response-if></qti-response-condition>
+  </qti-response-processing>
+</qti-assessment-item>
+`,
+  };
+}

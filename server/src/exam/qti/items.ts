@@ -1,14 +1,12 @@
 import type { z } from 'zod';
 import type { ExamDefinition, ImportProblem } from '@examhall/shared';
+import { candidateText, scorerRubric, visibleMedia } from './item-text.js';
 import { childElements, descendants, firstChild, textOf, type XmlElement } from './xml.js';
 
 /** A question with its key as the JSON authoring format has it (before the schema's defaults). */
 export type QuestionDraft = z.input<typeof ExamDefinition>['questions'][number];
 
 export const SUPPORTED_INTERACTIONS = ['qti-choice-interaction', 'qti-text-entry-interaction', 'qti-extended-text-interaction'];
-
-/** Parts of an item body that are not the question's prompt: scorer notes, feedback, hidden templates. */
-const NOT_PROMPT = new Set(['qti-rubric-block', 'qti-feedback-block', 'qti-feedback-inline', 'qti-modal-feedback', 'qti-template-block', 'qti-template-inline']);
 
 /** Where an item lives, so every problem names the file, the item and the line. */
 export interface ItemOrigin {
@@ -56,18 +54,18 @@ export function itemToQuestion(root: XmlElement, origin: ItemOrigin, problems: I
   const points = pointsOf(root, mapping, report);
 
   const inline = interaction.name === 'qti-text-entry-interaction';
-  const prompt = textOf(body, (e) => {
-    if (NOT_PROMPT.has(e.name)) return '';
+  const prompt = candidateText(body, (e) => {
     // a text entry sits inside a sentence: leave a visible gap; block interactions keep only their qti-prompt
-    if (e === interaction) return inline ? ' ____ ' : textOf({ ...e, children: childElements(e, 'qti-prompt') });
+    if (e === interaction) return inline ? ' ____ ' : candidateText({ ...e, children: childElements(e, 'qti-prompt') });
     return undefined;
   });
   if (!prompt) report(body.line, 'the item has no prompt text');
+  for (const media of visibleMedia(body)) report(media.line, `<${media.name}> cannot be shown: examhall papers are text only`);
 
   const base = { id: origin.item, prompt, points: points ?? 1, ...(origin.section ? { section: origin.section } : {}) };
   let question: QuestionDraft | null = null;
   if (interaction.name === 'qti-choice-interaction') {
-    const options = childElements(interaction, 'qti-simple-choice').map((c) => ({ id: c.attrs.identifier ?? '', text: textOf(c), line: c.line }));
+    const options = childElements(interaction, 'qti-simple-choice').map((c) => ({ id: c.attrs.identifier ?? '', text: candidateText(c), line: c.line }));
     for (const o of options) if (!o.id) report(o.line, 'qti-simple-choice without an identifier');
     const optionIds = new Set(options.map((o) => o.id));
     for (const c of correct) if (!optionIds.has(c.value)) report(c.line, `the correct response names choice ${c.value}, which the interaction does not have`);
@@ -87,7 +85,8 @@ export function itemToQuestion(root: XmlElement, origin: ItemOrigin, problems: I
       if (correct.length > 1) report(declaration.line, 'a numeric entry takes one correct value');
       if (correct.length > 0 && (correct[0]!.value === '' || !Number.isFinite(value))) report(correct[0]!.line, `the correct response ${correct[0]!.value} is not a number`);
       if (baseType === 'integer' && Number.isFinite(value) && !Number.isInteger(value)) report(correct[0]!.line, `the correct response ${correct[0]!.value} is not an integer`);
-      question = { ...base, type: 'numeric', key: { type: 'numeric', value: Number.isFinite(value) ? value : 0, tolerance: 0 } };
+      const tolerance = toleranceOf(root, Number.isFinite(value) ? value : 0, report);
+      question = { ...base, type: 'numeric', key: { type: 'numeric', value: Number.isFinite(value) ? value : 0, tolerance } };
     } else {
       const entries = mapping ? childElements(mapping, 'qti-map-entry') : [];
       // map entries worth full marks count as accepted answers too; partly credited ones cannot be expressed
@@ -97,18 +96,26 @@ export function itemToQuestion(root: XmlElement, origin: ItemOrigin, problems: I
       question = { ...base, type: 'text', key: { type: 'text', accepted, caseSensitive } };
     }
   } else {
-    const rubric = descendants(body, (e) => e.name === 'qti-rubric-block').map((r) => textOf(r)).filter(Boolean).join('\n');
+    const rubric = scorerRubric(body);
     question = { ...base, type: 'essay', key: { type: 'essay', ...(rubric ? { rubric } : {}) } };
   }
   return problems.length === before ? question : null;
 }
 
-/** SCORE's normal-maximum, else the mapping's upper-bound, else undefined (1 point). */
+/**
+ * SCORE's normal-maximum, else MAXSCORE's default value (a common authoring convention), else the
+ * mapping's upper-bound, else undefined (1 point).
+ */
 function pointsOf(root: XmlElement, mapping: XmlElement | undefined, report: (line: number, message: string) => void): number | undefined {
-  const score = childElements(root, 'qti-outcome-declaration').find((o) => o.attrs.identifier === 'SCORE');
-  const candidates: Array<[XmlElement | undefined, string]> = [[score, 'normal-maximum'], [mapping, 'upper-bound']];
-  for (const [element, attr] of candidates) {
-    const raw = element?.attrs[attr];
+  const outcome = (id: string) => childElements(root, 'qti-outcome-declaration').find((o) => o.attrs.identifier === id);
+  const maxScoreDefault = outcome('MAXSCORE') && firstChild(outcome('MAXSCORE')!, 'qti-default-value');
+  const maxScoreValue = maxScoreDefault && firstChild(maxScoreDefault, 'qti-value');
+  const candidates: Array<[XmlElement | undefined, string | undefined, string]> = [
+    [outcome('SCORE'), outcome('SCORE')?.attrs['normal-maximum'], 'normal-maximum'],
+    [maxScoreValue, maxScoreValue && textOf(maxScoreValue), 'MAXSCORE'],
+    [mapping, mapping?.attrs['upper-bound'], 'upper-bound'],
+  ];
+  for (const [element, raw, attr] of candidates) {
     if (raw === undefined) continue;
     const points = Number(raw);
     if (!(points > 0 && points <= 1000)) {
@@ -118,4 +125,22 @@ function pointsOf(root: XmlElement, mapping: XmlElement | undefined, report: (li
     return points;
   }
   return undefined;
+}
+
+/**
+ * The tolerance of a numeric answer, from response processing's qti-equal (absolute, or relative
+ * in percent of the correct value); 0 for exact. examhall keeps one symmetric tolerance.
+ */
+function toleranceOf(root: XmlElement, value: number, report: (line: number, message: string) => void): number {
+  const processing = firstChild(root, 'qti-response-processing');
+  const equal = processing && descendants(processing, (e) => e.name === 'qti-equal')[0];
+  const mode = equal?.attrs['tolerance-mode'] ?? 'exact';
+  if (!equal || mode === 'exact') return 0;
+  const bounds = (equal.attrs.tolerance ?? '').trim().split(/\s+/).map(Number);
+  const [lower, upper = lower] = bounds;
+  if (equal.attrs.tolerance === undefined || lower === undefined || !Number.isFinite(lower) || !Number.isFinite(upper!) || lower < 0 || lower !== upper || (mode !== 'absolute' && mode !== 'relative')) {
+    report(equal.line, `tolerance-mode="${mode}" tolerance="${equal.attrs.tolerance ?? ''}" is not supported (one non-negative value, absolute or relative)`);
+    return 0;
+  }
+  return mode === 'relative' ? (Math.abs(value) * lower) / 100 : lower;
 }
