@@ -87,10 +87,10 @@ describe('a package with every supported interaction', () => {
 });
 
 describe('what a candidate must not see', () => {
-  it('keeps feedback and scorer rubrics out of prompts and options; reads MAXSCORE points and a numeric tolerance', async () => {
+  it('keeps feedback and scorer rubrics out of prompts and options, puts a shared stimulus first; reads MAXSCORE points and a numeric tolerance', async () => {
     expect(await importQtiPackage(env.sql, await writeZip(hiddenPartsPackage()))).toMatchObject({ created: true, questions: 2 });
     const [exam] = await env.sql<Array<{ content: { questions: Array<Record<string, unknown>> } }>>`SELECT content FROM exams WHERE id = 'qti-hidden'`;
-    expect(exam!.content.questions[0]).toMatchObject({ prompt: 'Read carefully. Pick the vowel.', points: 4, options: [{ id: 'A', text: 'a' }, { id: 'B', text: 'b' }] });
+    expect(exam!.content.questions[0]).toMatchObject({ prompt: 'A passage about letters. Read carefully. Pick the vowel.', points: 4, options: [{ id: 'A', text: 'a' }, { id: 'B', text: 'b' }] });
     expect(JSON.stringify(exam!.content)).not.toMatch(/Secret|correct answer|Right, a/);
     const keys = await new ExamKeyCache(env.sql).get('qti-hidden', 1);
     expect(keys.get('h-number')).toEqual({ type: 'numeric', value: 3.14, tolerance: 0.01 });
@@ -139,6 +139,13 @@ describe('a broken package', () => {
       { file: 'items/malformed.xml', item: 'q-malformed', line: lineOf(files['items/malformed.xml']!, 'An unclosed'), message: expect.stringContaining('malformed XML') },
     ]);
     expect((await env.sql`SELECT count(*)::int AS n FROM exams WHERE id = 'qti-broken'`)[0]!.n).toBe(0);
+  });
+
+  it('refuses test features it cannot honour (a whole-test time limit) rather than dropping them', async () => {
+    const files = goodPackage();
+    files['tests/test.xml'] = files['tests/test.xml']!.replace('  <qti-test-part', '  <qti-time-limits max-time="3600"/>\n  <qti-test-part');
+    const err = await refusal(importQtiPackage(env.sql, await writeZip(files), { examId: 'qti-timed' }));
+    expect(err.problems).toEqual([{ file: 'tests/test.xml', line: lineOf(files['tests/test.xml']!, '<qti-time-limits max-time="3600"'), message: expect.stringContaining('whole test') }]);
   });
 
   it('names a missing item file at its reference, and a missing manifest', async () => {

@@ -29,6 +29,7 @@ describe('POST /api/v1/exams/qti', () => {
     const first = await upload(goodPackage(), '?examId=api-qti&version=3');
     expect(first.statusCode).toBe(201);
     expect(first.json()).toEqual({ examId: 'api-qti', version: 3, created: true, questions: 6, sections: 2 });
+    expect(Object.keys((await api.call('GET', '/openapi.json', { key: null })).json().paths)).toEqual(expect.arrayContaining(['/api/v1/exams/qti', '/api/v1/exams/{examId}/versions/{version}']));
     const again = await upload(goodPackage(), '?examId=api-qti');
     expect(again.statusCode).toBe(200);
     expect(again.json()).toMatchObject({ version: 3, created: false });

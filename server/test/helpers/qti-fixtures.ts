@@ -134,7 +134,7 @@ export function brokenPackage(): Record<string, string> {
 
 /**
  * Items with parts a candidate must not see (feedback stating the answer, a scorer rubric, inline
- * feedback in a choice) next to a rubric meant for the candidate; MAXSCORE points; a numeric
+ * feedback in a choice) next to a rubric meant for the candidate and a shared stimulus; MAXSCORE points; a numeric
  * tolerance from response processing; and, if `withImage`, a picture examhall cannot show.
  */
 export function hiddenPartsPackage(withImage = false): Record<string, string> {
@@ -143,7 +143,8 @@ export function hiddenPartsPackage(withImage = false): Record<string, string> {
     'imsmanifest.xml': manifest('test.xml', refs.map((r) => r.href)),
     'test.xml': assessmentTest('qti-hidden', 'Hidden parts', [{ id: 'S1', title: 'Only', items: refs }]),
     'choice.xml': item('choice', `${response('single', 'identifier', ['A'])}
-  <qti-outcome-declaration identifier="MAXSCORE" cardinality="single" base-type="float"><qti-default-value><qti-value>4</qti-value></qti-default-value></qti-outcome-declaration>`,
+  <qti-outcome-declaration identifier="MAXSCORE" cardinality="single" base-type="float"><qti-default-value><qti-value>4</qti-value></qti-default-value></qti-outcome-declaration>
+  <qti-assessment-stimulus-ref identifier="passage" href="stimuli/passage.xml" title="Letters"/>`,
     `    <qti-rubric-block view="candidate"><p>Read carefully.</p></qti-rubric-block>
     <qti-rubric-block view="scorer tutor"><p>Secret scorer note.</p></qti-rubric-block>
     <p>Pick the vowel.${withImage ? ' <img src="vowel.png" alt="a vowel"/>' : ''}</p>
@@ -152,6 +153,9 @@ export function hiddenPartsPackage(withImage = false): Record<string, string> {
       <qti-simple-choice identifier="B">b</qti-simple-choice>
     </qti-choice-interaction>
     <qti-feedback-block outcome-identifier="FEEDBACK" identifier="wrong" show-hide="show"><p>The correct answer is a.</p></qti-feedback-block>`),
+    'stimuli/passage.xml': `<qti-assessment-stimulus xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="passage" title="Letters">
+  <qti-stimulus-body><p>A passage about letters.</p></qti-stimulus-body>
+</qti-assessment-stimulus>`,
     'number.xml': `<?xml version="1.0" encoding="UTF-8"?>
 <qti-assessment-item xmlns="http://www.imsglobal.org/xsd/imsqtiasi_v3p0" identifier="number" title="number" adaptive="false" time-dependent="false">
 ${response('single', 'float', ['3.14'])}

@@ -13,6 +13,8 @@ export interface ItemOrigin {
   file: string;
   item: string;
   section?: string;
+  /** the text of the shared stimuli the item refers to (a reading passage), put before its prompt */
+  stimulus?: string;
 }
 
 /**
@@ -54,11 +56,12 @@ export function itemToQuestion(root: XmlElement, origin: ItemOrigin, problems: I
   const points = pointsOf(root, mapping, report);
 
   const inline = interaction.name === 'qti-text-entry-interaction';
-  const prompt = candidateText(body, (e) => {
+  const bodyText = candidateText(body, (e) => {
     // a text entry sits inside a sentence: leave a visible gap; block interactions keep only their qti-prompt
     if (e === interaction) return inline ? ' ____ ' : candidateText({ ...e, children: childElements(e, 'qti-prompt') });
     return undefined;
   });
+  const prompt = [origin.stimulus, bodyText].filter(Boolean).join(' ');
   if (!prompt) report(body.line, 'the item has no prompt text');
   for (const media of visibleMedia(body)) report(media.line, `<${media.name}> cannot be shown: examhall papers are text only`);
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { ExamDefinition, ImportProblem, Section } from '@examhall/shared';
+import { candidateText, visibleMedia } from './item-text.js';
 import { itemToQuestion, type QuestionDraft } from './items.js';
 import { childElements, descendants, firstChild, parseXml, type XmlElement } from './xml.js';
 import { resolveHref } from './zip.js';
@@ -64,7 +65,9 @@ export function packageToExam(files: ReadonlyMap<string, string>, examIdOverride
         }
         const root = parseFile(files, itemFile, item, problems, { file: testFile, line: ref.line });
         if (!root) continue;
-        const question = itemToQuestion(root, { file: itemFile, item, section: id }, problems);
+        const stimulus = stimulusText(files, root, itemFile, item, problems);
+        if (stimulus === null) continue;
+        const question = itemToQuestion(root, { file: itemFile, item, section: id, stimulus }, problems);
         if (question) {
           questions.push(question);
           questionOrigins.push({ file: itemFile, item, line: root.line, message: '' });
@@ -80,13 +83,19 @@ export function packageToExam(files: ReadonlyMap<string, string>, examIdOverride
 
 /**
  * Test-level features examhall cannot honour are refused rather than dropped: a whole-test time
- * limit (the sitting's duration rules instead), item selection, external section files, and
- * time limits on nested sections (sections are flat here).
+ * limit (the sitting's duration rules instead), item selection, branching, external section
+ * files, and time limits on items or nested sections (sections are flat here).
  */
 function refuseUnsupported(test: XmlElement, report: (line: number, message: string) => void): void {
   const atTop = [firstChild(test, 'qti-time-limits'), ...childElements(test, 'qti-test-part').map((p) => firstChild(p, 'qti-time-limits'))];
   for (const limits of atTop) if (limits) report(limits.line, 'a time limit on the whole test or a test part is not supported: set the sitting\'s duration instead, or limit sections');
-  for (const e of descendants(test, (x) => x.name === 'qti-selection' || x.name === 'qti-assessment-section-ref')) report(e.line, `${e.name} is not supported`);
+  // examhall shows every item of a section, in one sitting, each timed only by its section
+  const unsupported = new Set(['qti-selection', 'qti-assessment-section-ref', 'qti-branch-rule', 'qti-pre-condition']);
+  for (const e of descendants(test, (x) => unsupported.has(x.name))) report(e.line, `${e.name} is not supported`);
+  for (const ref of descendants(test, (x) => x.name === 'qti-assessment-item-ref')) {
+    const limits = firstChild(ref, 'qti-time-limits');
+    if (limits) report(limits.line, `a time limit on the item ${ref.attrs.identifier ?? ''} is not supported (only sections are timed)`);
+  }
   for (const part of childElements(test, 'qti-test-part')) {
     for (const section of childElements(part, 'qti-assessment-section')) {
       for (const nested of descendants(section, (x) => x.name === 'qti-assessment-section')) {
@@ -95,6 +104,29 @@ function refuseUnsupported(test: XmlElement, report: (line: number, message: str
       }
     }
   }
+}
+
+/**
+ * The text of the shared stimuli (reading passages) an item refers to, in order, as the start of
+ * its prompt; '' for none, null with problems when one is missing, malformed or shows media.
+ */
+function stimulusText(files: ReadonlyMap<string, string>, item: XmlElement, itemFile: string, itemId: string, problems: ImportProblem[]): string | null {
+  const before = problems.length;
+  const texts: string[] = [];
+  for (const ref of childElements(item, 'qti-assessment-stimulus-ref')) {
+    const file = resolveHref(itemFile, ref.attrs.href ?? '');
+    const root = file ? parseFile(files, file, itemId, problems, { file: itemFile, line: ref.line }) : null;
+    if (!file) problems.push({ file: itemFile, item: itemId, line: ref.line, message: `the href "${ref.attrs.href ?? ''}" does not name a file inside the package` });
+    if (!file || !root) continue;
+    const body = root.name === 'qti-assessment-stimulus' ? firstChild(root, 'qti-stimulus-body') : undefined;
+    if (!body) {
+      problems.push({ file, item: itemId, line: root.line, message: 'expected qti-assessment-stimulus with a qti-stimulus-body' });
+      continue;
+    }
+    for (const media of visibleMedia(body)) problems.push({ file, item: itemId, line: media.line, message: `<${media.name}> cannot be shown: examhall papers are text only` });
+    texts.push(candidateText(body));
+  }
+  return problems.length === before ? texts.filter(Boolean).join(' ') : null;
 }
 
 /** A package file parsed, or null with a problem (missing file, malformed XML by line). */
