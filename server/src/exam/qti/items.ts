@@ -81,9 +81,9 @@ export function itemToQuestion(root: XmlElement, origin: ItemOrigin, problems: I
       ? { ...base, type: 'multiple', options: plainOptions, key: { type: 'multiple', optionIds: correct.map((c) => c.value), partialCredit: mapping !== undefined } }
       : { ...base, type: 'single', options: plainOptions, key: { type: 'single', optionId: correct[0]?.value ?? '' } };
   } else if (inline) {
-    if (correct.length === 0) report(declaration.line, 'no qti-correct-response: examhall stores the correct response as the key');
     const baseType = declaration.attrs['base-type'];
     if (baseType === 'integer' || baseType === 'float') {
+      if (correct.length === 0) report(declaration.line, 'no qti-correct-response: examhall stores the correct response as the key');
       const value = Number(correct[0]?.value);
       if (correct.length > 1) report(declaration.line, 'a numeric entry takes one correct value');
       if (correct.length > 0 && (correct[0]!.value === '' || !Number.isFinite(value))) report(correct[0]!.line, `the correct response ${correct[0]!.value} is not a number`);
@@ -95,6 +95,7 @@ export function itemToQuestion(root: XmlElement, origin: ItemOrigin, problems: I
       // map entries worth full marks count as accepted answers too; partly credited ones cannot be expressed
       const fullCredit = entries.filter((e) => Number(e.attrs['mapped-value']) >= (points ?? 1)).map((e) => e.attrs['map-key'] ?? '');
       const accepted = [...new Set([...correct.map((c) => c.value), ...fullCredit].filter(Boolean))];
+      if (accepted.length === 0) report(declaration.line, 'no qti-correct-response and no map entry worth full marks: nothing to accept');
       const caseSensitive = entries.some((e) => e.attrs['case-sensitive'] === 'true');
       question = { ...base, type: 'text', key: { type: 'text', accepted, caseSensitive } };
     }
