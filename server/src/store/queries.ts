@@ -62,7 +62,10 @@ export type QueryName =
   | 'upsert-access-codes'
   | 'find-access-code'
   | 'sitting-candidate-ids'
-  | 'close-dead-gateway-presence';
+  | 'close-dead-gateway-presence'
+  // token revocation (gateway handshake fallback, mirror rebuild)
+  | 'token-revoked'
+  | 'active-revocations';
 
 /**
  * Statements whose file says `-- plan: each run` are planned at every execution (an unnamed
