@@ -13,7 +13,7 @@ import { createLogger } from '../src/observability/logger.js';
 import { connectRedis } from '../src/store/redis.js';
 import { RevocationChecker, TokenRevoker, revocationKeys } from '../src/auth/revocations.js';
 import { TokenService } from '../src/auth/tokens.js';
-import { createTestEnv, deleteRedisKeys, type TestEnv } from './helpers/env.js';
+import { createTestEnv, deleteRedisKeys, waitFor, type TestEnv } from './helpers/env.js';
 import { startTestApi, type TestApi } from './helpers/api.js';
 import { connectRefusal, connected, rawConnect, rawJoin, rawProctor } from './helpers/raw-client.js';
 import { Opened, disconnection } from './security/helpers.js';
@@ -78,6 +78,8 @@ describe('revoking a candidate', () => {
     expect(row).toEqual({ actor: 'api:test-office', reason: 'impersonation reported', subject_kind: 'candidate', subject_id: candidate(0), sitting_id: env.seeded.sittingId });
     const [audit] = await env.sql`SELECT actor FROM audit_log WHERE action = 'token.revoke' AND details->>'candidateId' = ${candidate(0)}`;
     expect(audit).toEqual({ actor: 'api:test-office' });
+    // the reuse of a revoked token is a security event: audited with whose token it was
+    await waitFor(async () => (await env.sql`SELECT 1 FROM audit_log WHERE action = 'security.token_revoked' AND details->>'detail' = ${`candidate:${candidate(0)}`}`).length > 0, 5000, 'the security audit row');
   });
 
   it('by jti: only that token; the same candidate in another sitting is not touched by a subject revocation', async () => {

@@ -123,7 +123,8 @@ export class RevocationChecker {
       if (values && values[0] === null) values = undefined; // still not loaded: ask Postgres
     }
     const revoked = values ? isRevoked(values, token) : await this.checkInPostgres(token);
-    if (revoked) throw new ExamhallError('TOKEN_REVOKED');
+    // the detail names the token's own subject (its holder knows it): the security audit records who it was
+    if (revoked) throw new ExamhallError('TOKEN_REVOKED', `${token.kind}:${token.subjectId}`);
   }
 
   private async read(keys: string[]): Promise<(string | null)[] | undefined> {
