@@ -7,7 +7,7 @@ import { ExamClient, MemoryOutboxStorage, ProctorClient } from '@examhall/client
 import { EVENTS, NAMESPACES, SIGN_IN_PATH, attemptRoom, randomAnswer, type AttemptUpdated, type PaperQuestion, type ProctorMessage } from '@examhall/shared';
 import { createTestEnv, waitFor, type TestEnv } from './helpers/env.js';
 import { proctorTokenFor, startTestNode, tokenFor, type TestNode } from './helpers/node.js';
-import { connected, rawConnect, rawEmit, rawJoin } from './helpers/raw-client.js';
+import { connectRefusal, connected, rawConnect, rawEmit, rawJoin } from './helpers/raw-client.js';
 import { envFor, exitStatus, freePort, spawnRole, waitReady } from './helpers/processes.js';
 import { findBinary } from './helpers/proxies.js';
 import { startRedisCluster, type LocalRedisCluster } from './helpers/redis-cluster.js';
@@ -15,7 +15,9 @@ import { issueAccessCodes } from '../src/auth/access-codes.js';
 import { ANSWER_QUEUE } from '../src/answers/queue.js';
 import { DEADLINE_QUEUE } from '../src/attempts/deadline-jobs.js';
 import { adapterKey } from '../src/gateway/adapter-key.js';
-import { queuePrefix } from '../src/store/redis.js';
+import { connectRedis, queuePrefix } from '../src/store/redis.js';
+import { TokenRevoker, revocationKeys } from '../src/auth/revocations.js';
+import { createLogger } from '../src/observability/logger.js';
 
 /**
  * Redis Cluster mode (REDIS_CLUSTER_NODES) against a real 3-master cluster of Debian's redis-server,
@@ -200,5 +202,25 @@ describe.skipIf(!available)('Redis Cluster mode', () => {
     }
     expect(where(channelsOn, () => true).length).toBeGreaterThanOrEqual(2);
     expect(where(keysOn, () => true).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("revokes a candidate's tokens: its socket on gateway B is closed (the notice crosses the sharded adapter) and A refuses the token", async () => {
+    const revoked = 'cand-000003';
+    const token = await tokenFor(env!.config, revoked, env!.seeded.sittingId);
+    const socket = rawConnect(portB, token);
+    closers.push(() => socket.disconnect());
+    await connected(socket);
+    await rawJoin(socket);
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', (reason) => resolve(reason)));
+    const redis = connectRedis(env!.config, { maxRetriesPerRequest: 1 });
+    closers.push(() => redis.disconnect());
+    await new TokenRevoker({ sql: env!.sql, redis, config: env!.config, logger: createLogger(env!.config, 'test') }).revoke({ candidateId: revoked, sittingId: env!.seeded.sittingId }, 'cluster-test');
+    expect(await closed).toBe('io server disconnect');
+    const again = rawConnect(nodeA!.port, token);
+    closers.push(() => again.disconnect());
+    expect((await connectRefusal(again)).data?.code).toBe('TOKEN_REVOKED');
+    // the mirror's keys share one hash tag: a handshake's MGET is one command on one master
+    const keys = revocationKeys(env!.config);
+    expect(await ownerOf(keys.candidate(env!.seeded.sittingId, revoked))).toBe(await ownerOf(keys.loaded));
   });
 });

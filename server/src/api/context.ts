@@ -4,12 +4,15 @@ import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
 import type { ApiCaller } from '../auth/api-keys.js';
+import type { RedisClient } from '../store/redis.js';
 
 /** What every route module gets: the API process's config, pool and logger. */
 export interface ApiDeps {
   config: Config;
   sql: Sql;
   logger: Logger;
+  /** sign-in rate limits and the token revocation mirror; buildApi connects one when none is given */
+  redis: RedisClient;
 }
 
 /** The Fastify instance routes register on: request and response types come from their zod schemas. */

@@ -25,6 +25,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   OVERLOADED: 503,
   STORE_UNAVAILABLE: 503,
   QUEUE_UNAVAILABLE: 503,
+  REDIS_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 

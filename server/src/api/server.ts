@@ -6,11 +6,16 @@ import type { ApiApp, ApiDeps } from './context.js';
 import { errorBody, handleApiError } from './http-errors.js';
 import { acceptRawBodies } from './uploads.js';
 import { ROUTE_MODULES } from './routes/index.js';
+import { connectRedis } from '../store/redis.js';
 
 export const OPENAPI_PATH = '/openapi.json';
 
 /** The exam office's HTTP API: every route under /api/v1 needs an API key, unless marked public. */
-export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
+export async function buildApi(options: Omit<ApiDeps, 'redis'> & { redis?: ApiDeps['redis'] }): Promise<ApiApp> {
+  // a Redis of its own (closed with the app) unless the caller shares one
+  const redis = options.redis ?? connectRedis(options.config, { maxRetriesPerRequest: 1 });
+  if (!options.redis) redis.on('error', (err) => options.logger.warn({ err: err.message }, 'redis connection error'));
+  const deps: ApiDeps = { ...options, redis };
   const app = Fastify({ bodyLimit: deps.config.API_BODY_LIMIT_MB * 1024 * 1024, logger: false }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -32,6 +37,7 @@ export async function buildApi(deps: ApiDeps): Promise<ApiApp> {
   });
   app.get(OPENAPI_PATH, { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   for (const register of ROUTE_MODULES) register(app, deps);
+  if (!options.redis) app.addHook('onClose', async () => void redis.disconnect());
   await app.ready();
   return app;
 }
@@ -41,7 +47,7 @@ export interface ApiHandle {
   close: () => Promise<void>;
 }
 
-export async function startApi(deps: ApiDeps): Promise<ApiHandle> {
+export async function startApi(deps: Parameters<typeof buildApi>[0]): Promise<ApiHandle> {
   const app = await buildApi(deps);
   await app.listen({ host: deps.config.HOST, port: deps.config.API_PORT });
   const address = app.server.address();

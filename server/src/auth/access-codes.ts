@@ -5,6 +5,7 @@ import type { Sql } from '../store/db.js';
 import type { RedisClient } from '../store/redis.js';
 import { runQuery } from '../store/queries.js';
 import type { TokenService } from './tokens.js';
+import { SIGN_IN_LIMITS as LIMITS, SignInLimiter } from './sign-in-limiter.js';
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }) => Promise<Buffer>;
 /** scrypt cost: ~20 ms a check on this box, so a guessing flood costs the server little and the guesser a lot */
@@ -12,7 +13,12 @@ const SCRYPT = { N: 1 << 14, r: 8, p: 1 };
 const KEY_LENGTH = 32;
 
 /** Sign-in attempts: wrong codes allowed per candidate per window, and requests per address per minute. */
-export const SIGN_IN_LIMITS = { failuresPerCandidate: 5, candidateWindowS: 15 * 60, requestsPerAddress: 30, addressWindowS: 60 };
+export const SIGN_IN_LIMITS = {
+  failuresPerCandidate: LIMITS.failuresPerAccount,
+  candidateWindowS: LIMITS.accountWindowS,
+  requestsPerAddress: LIMITS.requestsPerAddress,
+  addressWindowS: LIMITS.addressWindowS,
+};
 
 /** A new random access code (10 characters, ~49 bits), printed once and stored only as a hash. */
 export function newAccessCode(): string {
@@ -34,7 +40,7 @@ export async function accessCodeMatches(code: string, stored: string): Promise<b
 }
 
 let decoy: Promise<string> | undefined;
-const decoyHash = () => (decoy ??= hashAccessCode(newAccessCode()));
+export const decoyHash = () => (decoy ??= hashAccessCode(newAccessCode()));
 
 /** Issues fresh codes to these candidates of the sitting (all of them when `candidateIds` is empty). */
 export async function issueAccessCodes(sql: Sql, sittingId: string, candidateIds: string[] = []): Promise<{ candidateId: string; accessCode: string }[]> {
@@ -55,41 +61,23 @@ export async function issueAccessCodes(sql: Sql, sittingId: string, candidateIds
  * candidate get the same answer, so the endpoint does not tell who is enrolled.
  */
 export class AccessCodeSignIn {
-  constructor(private readonly deps: { sql: Sql; redis: RedisClient; tokens: TokenService; prefix: string; ttlS: number }) {}
+  private readonly limiter: SignInLimiter;
+  constructor(private readonly deps: { sql: Sql; redis: RedisClient; tokens: TokenService; prefix: string; ttlS: number }) {
+    this.limiter = new SignInLimiter(deps.redis, deps.prefix, 'sign-in');
+  }
 
   async signIn(request: SignInRequest, address: string): Promise<SignInReply> {
-    const { redis, prefix } = this.deps;
-    const addressKey = `${prefix}:sign-in:address:${address}`;
-    const candidateKey = `${prefix}:sign-in:failures:${request.sittingId}:${request.candidateId}`;
-    const [requests, failures] = await this.counts(addressKey, candidateKey);
-    if (requests > SIGN_IN_LIMITS.requestsPerAddress || failures >= SIGN_IN_LIMITS.failuresPerCandidate) throw new ExamhallError('SIGN_IN_RATE_LIMITED');
+    const account = `${request.sittingId}:${request.candidateId}`;
+    await this.limiter.admit(address, account);
     const [row] = await runQuery<{ code_hash: string }>(this.deps.sql, 'find-access-code', [request.sittingId, request.candidateId]);
     // an unknown candidate costs the same scrypt as a wrong code: the timing does not tell who is enrolled
     const matches = await accessCodeMatches(request.accessCode, row?.code_hash ?? (await decoyHash()));
     if (!row || !matches) {
-      await redis.multi().incr(candidateKey).expire(candidateKey, SIGN_IN_LIMITS.candidateWindowS).exec();
+      await this.limiter.failed(account);
       throw new ExamhallError('SIGN_IN_FAILED');
     }
     const expiresAt = Date.now() + this.deps.ttlS * 1000;
     const token = await this.deps.tokens.issueCandidateToken({ candidateId: request.candidateId, sittingId: request.sittingId }, this.deps.ttlS);
     return { token, expiresAt: Math.floor(expiresAt / 1000) * 1000 };
-  }
-
-  /** counts this request against the address; reads the candidate's recent failures */
-  private async counts(addressKey: string, candidateKey: string): Promise<[number, number]> {
-    const { redis } = this.deps;
-    const countAddress = () => redis.multi().incr(addressKey).expire(addressKey, SIGN_IN_LIMITS.addressWindowS, 'NX');
-    try {
-      if (redis.isCluster) {
-        // the two keys hash to different slots: one transaction cannot hold both
-        const [results, failures] = await Promise.all([countAddress().exec(), redis.get(candidateKey)]);
-        return [Number(results?.[0]?.[1] ?? 0), Number(failures ?? 0)];
-      }
-      const results = await countAddress().get(candidateKey).exec();
-      return [Number(results?.[0]?.[1] ?? 0), Number(results?.[2]?.[1] ?? 0)];
-    } catch {
-      // without the counters there is no rate limit: refuse rather than allow unlimited guessing
-      throw new ExamhallError('SIGN_IN_RATE_LIMITED', 'rate limiter unavailable');
-    }
   }
 }

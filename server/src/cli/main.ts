@@ -8,6 +8,7 @@ import { importCommands } from './commands/imports.js';
 import { accessCommands } from './commands/access.js';
 import { timingCommands } from './commands/timing.js';
 import { sittingCommands } from './commands/sittings.js';
+import { proctorCommands } from './commands/proctors.js';
 
 /** Every command, grouped as `examhall --help` lists them; a new concern adds its group here. */
 const GROUPS: Array<{ title: string; commands: CliCommand[] }> = [
@@ -17,6 +18,7 @@ const GROUPS: Array<{ title: string; commands: CliCommand[] }> = [
   { title: 'Exam office: access', commands: accessCommands },
   { title: 'During a sitting', commands: timingCommands },
   { title: 'Exam office: scheduling sittings', commands: sittingCommands },
+  { title: 'Exam office: proctor accounts and token revocation', commands: proctorCommands },
 ];
 
 const usageLine = (c: CliCommand) => `  ${c.name}${c.args ? ` ${c.args}` : ''}`;

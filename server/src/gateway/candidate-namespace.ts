@@ -28,6 +28,8 @@ import { candidatePresence, type PresenceDeps } from './candidate-presence.js';
 import { ackedHandlers, connectError, parse, toProtocolError } from './handlers.js';
 import { metrics } from '../observability/metrics.js';
 import type { SecurityGuards } from './security-guards.js';
+import type { RevocationChecker, TokenSubject } from '../auth/revocations.js';
+import { closeRevokedSockets } from './revocation-guard.js';
 
 export interface CandidateSocketData {
   claims: CandidateClaims;
@@ -52,17 +54,25 @@ export interface CandidateDeps extends JoinDeps, PresenceDeps {
   /** true while this gateway takes new connections (cap and drain) */
   acceptingConnections: () => boolean;
   guards: SecurityGuards;
+  /** refuses revoked tokens at the handshake (one Redis MGET) */
+  revocations: RevocationChecker;
 }
+
+const candidateSubject = (claims: CandidateClaims): TokenSubject => ({ kind: 'candidate', subjectId: claims.candidateId, sittingId: claims.sittingId, tokenId: claims.tokenId, issuedAtMs: claims.issuedAtMs });
 
 export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: CandidateDeps): void {
   const lifecycle = syncLifecycle(nsp, deps.logger);
   const presence = candidatePresence(deps);
+  const revoked = closeRevokedSockets<CandidateSocket>(nsp as unknown as Namespace, (socket) => socket.data.claims && candidateSubject(socket.data.claims), deps.logger);
 
   nsp.use((socket, next) => {
     if (!deps.acceptingConnections()) return next(connectError(protocolError('GATEWAY_FULL')));
     const crowded = deps.guards.admit(socket as unknown as Socket);
     if (crowded) return next(connectError(crowded));
-    deps.tokens.verifyCandidateToken(socket.handshake.auth?.token).then(
+    deps.tokens.verifyCandidateToken(socket.handshake.auth?.token).then(async (claims) => {
+      await deps.revocations.check(candidateSubject(claims));
+      return claims;
+    }).then(
       (claims) => {
         socket.data.claims = claims;
         next();
@@ -76,6 +86,7 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
   });
 
   nsp.on('connection', (socket: CandidateSocket) => {
+    if (revoked.connected(socket)) return;
     // a pino child only when something is logged: one per socket cost CPU at each join and memory for the connection's life
     const log = () => deps.logger.child({ socket: socket.id, candidate: socket.data.claims.candidateId });
     const debug = deps.logger.isLevelEnabled('debug');

@@ -22,6 +22,7 @@ import { signInRoute } from './sign-in-route.js';
 import { watchPendingAnswers } from '../observability/backpressure-metrics.js';
 import { answerQueueBreaker, openBreakers, postgresBreaker } from '../store/breakers.js';
 import { SecurityGuards } from './security-guards.js';
+import { RevocationChecker } from '../auth/revocations.js';
 import { SubmitAdmission } from './submit-admission.js';
 import { METRICS_CONTENT_TYPE, metrics, metricsText, watchConnections, watchQueueDepth } from '../observability/metrics.js';
 
@@ -78,6 +79,8 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
 
   const tokens = new TokenService(config);
   const guards = new SecurityGuards(config, sql, logger);
+  // the fail-fast connection: while Redis is down the check asks Postgres at once instead of waiting
+  const revocations = new RevocationChecker({ sql, redis: producer, config, logger });
   const signIn = new AccessCodeSignIn({ sql, redis: producer, tokens, prefix: config.REDIS_PREFIX, ttlS: config.TOKEN_TTL_S });
   const engine = await bindEngine(
     config,
@@ -159,6 +162,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     lobbyEarlyMs: config.LOBBY_EARLY_S * 1000,
     acceptingConnections,
     guards,
+    revocations,
   });
   setUpProctorNamespace(engine.io.of(NAMESPACES.proctor) as unknown as ProctorNamespace, {
     sql,
@@ -169,6 +173,7 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     logger,
     acceptingConnections,
     guards,
+    revocations,
   });
   logger.info({ port: engine.port, engine: engine.engineName, maxConnections: config.MAX_CONNECTIONS }, 'gateway listening');
 

@@ -20,6 +20,8 @@ import { proctorRooms } from '../proctor/rooms.js';
 import { loadRosterSnapshot } from '../proctor/snapshot.js';
 import { ackedHandlers, connectError, parse, toProtocolError } from './handlers.js';
 import type { SecurityGuards } from './security-guards.js';
+import type { RevocationChecker, TokenSubject } from '../auth/revocations.js';
+import { closeRevokedSockets } from './revocation-guard.js';
 
 interface ProctorSocketData {
   identity: ProctorIdentity;
@@ -36,7 +38,13 @@ export interface ProctorDeps {
   logger: Logger;
   acceptingConnections: () => boolean;
   guards: SecurityGuards;
+  /** refuses revoked tokens at the handshake (one Redis MGET) */
+  revocations: RevocationChecker;
 }
+
+const proctorSubject = (identity: ProctorIdentity): TokenSubject => ({
+  kind: 'proctor', subjectId: identity.proctorId, sittingId: identity.scope.sittingId, tokenId: identity.tokenId, issuedAtMs: identity.issuedAtMs,
+});
 
 /** The rooms a proctor's deltas arrive in: the whole sitting for an admin, else its districts and centers. */
 export function roomsOf(identity: ProctorIdentity): string[] {
@@ -51,11 +59,15 @@ export function roomsOf(identity: ProctorIdentity): string[] {
  * (they arrive through the Redis adapter), and may act on candidates in scope.
  */
 export function setUpProctorNamespace(nsp: ProctorNamespace, deps: ProctorDeps): void {
+  const revoked = closeRevokedSockets<ProctorSocket>(nsp as unknown as Namespace, (socket) => socket.data.identity && proctorSubject(socket.data.identity), deps.logger);
   nsp.use((socket, next) => {
     if (!deps.acceptingConnections()) return next(connectError(protocolError('GATEWAY_FULL')));
     const crowded = deps.guards.admit(socket as unknown as Socket);
     if (crowded) return next(connectError(crowded));
-    deps.tokens.verifyProctorToken(socket.handshake.auth?.token).then(
+    deps.tokens.verifyProctorToken(socket.handshake.auth?.token).then(async (identity) => {
+      await deps.revocations.check(proctorSubject(identity));
+      return identity;
+    }).then(
       (identity) => {
         socket.data.identity = identity;
         next();
@@ -69,6 +81,7 @@ export function setUpProctorNamespace(nsp: ProctorNamespace, deps: ProctorDeps):
   });
 
   nsp.on('connection', (socket: ProctorSocket) => {
+    if (revoked.connected(socket)) return;
     const { identity } = socket.data;
     const log = deps.logger.child({ socket: socket.id, proctor: identity.proctorId });
     const actor = () => ({ actor: `proctor:${identity.proctorId}`, sittingId: identity.scope.sittingId });

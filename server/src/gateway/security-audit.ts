@@ -13,7 +13,8 @@ export type SecurityRefusal =
   | 'auth_invalid'
   | 'attempt_forbidden'
   | 'scope_forbidden'
-  | 'role_forbidden';
+  | 'role_forbidden'
+  | 'token_revoked';
 
 export interface RefusalSource {
   /** `candidate:<id>`, `proctor:<id>` or `address:<ip>` when no token was accepted */

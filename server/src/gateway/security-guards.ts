@@ -63,11 +63,12 @@ export class SecurityGuards {
     return protocolError('TOO_MANY_CONNECTIONS');
   }
 
-  /** A token refused at the handshake: forged or tampered ones are audited (expired ones are honest). */
+  /** A token refused at the handshake: forged, tampered and revoked ones are audited (expired ones are honest). */
   authRefused(socket: Socket, error: ProtocolError): void {
-    if (error.code !== 'AUTH_INVALID') return;
+    const kind = error.code === 'AUTH_INVALID' ? 'auth_invalid' : error.code === 'TOKEN_REVOKED' ? 'token_revoked' : undefined;
+    if (!kind) return;
     const address = this.connections.addressOf(socket.conn as unknown as EngineConnection);
-    this.audit.record('auth_invalid', { actor: `address:${address}` }, { namespace: socket.nsp.name, detail: error.detail ?? null });
+    this.audit.record(kind, { actor: `address:${address}` }, { namespace: socket.nsp.name, detail: error.detail ?? null });
   }
 
   /** For ackedHandlers: audits the refusals in AUDITED_CODES, with the frame's event. */

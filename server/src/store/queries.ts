@@ -64,7 +64,10 @@ export type QueryName =
   | 'sitting-candidate-ids'
   | 'close-dead-gateway-presence'
   // roster with batches and slots
-  | 'upsert-roster-candidates';
+  | 'upsert-roster-candidates'
+  // token revocation (gateway handshake fallback, mirror rebuild)
+  | 'token-revoked'
+  | 'active-revocations';
 
 /**
  * Statements whose file says `-- plan: each run` are planned at every execution (an unnamed

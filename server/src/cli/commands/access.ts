@@ -1,8 +1,15 @@
+import { decodeJwt } from 'jose';
 import { TokenService } from '../../auth/tokens.js';
 import { issueAccessCodes } from '../../auth/access-codes.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../auth/api-keys.js';
 import { DEFAULT_SEED } from '../../exam/seed.js';
 import { listOpt, positiveInt, stringOpt, UsageError, withDatabase, type CliCommand } from '../command.js';
+
+/** the token on stdout; its jti on stderr, for `tokens revoke --jti` */
+function printToken(token: string): void {
+  process.stdout.write(`${token}\n`);
+  process.stderr.write(`jti ${String(decodeJwt(token).jti)}\n`);
+}
 
 export const accessCommands: CliCommand[] = [
   {
@@ -19,12 +26,12 @@ export const accessCommands: CliCommand[] = [
       if (proctorId) {
         const scope = { sittingId, role: values.admin ? ('admin' as const) : ('proctor' as const), districts: listOpt(values, 'district'), centers: listOpt(values, 'center') };
         if (scope.role === 'proctor' && scope.districts.length + scope.centers.length === 0) throw new UsageError('a proctor token needs --center, --district or --admin');
-        process.stdout.write(`${await tokens.issueProctorToken({ proctorId, scope }, ttl)}\n`);
+        printToken(await tokens.issueProctorToken({ proctorId, scope }, ttl));
         return;
       }
       const candidateId = stringOpt(values, 'candidate');
       if (!candidateId) throw new UsageError('token needs --candidate ID or --proctor ID');
-      process.stdout.write(`${await tokens.issueCandidateToken({ candidateId, sittingId }, ttl)}\n`);
+      printToken(await tokens.issueCandidateToken({ candidateId, sittingId }, ttl));
     },
   },
   {
