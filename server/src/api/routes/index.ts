@@ -3,6 +3,7 @@ import { accessRoutes } from './access.js';
 import { examRoutes } from './exams.js';
 import { healthRoutes } from './health.js';
 import { rosterRoutes } from './roster.js';
+import { resultRoutes } from './results.js';
 
 /** Every route module of the API, one per concern; add a new concern's module here. */
-export const ROUTE_MODULES: RouteModule[] = [healthRoutes, examRoutes, rosterRoutes, accessRoutes];
+export const ROUTE_MODULES: RouteModule[] = [healthRoutes, examRoutes, rosterRoutes, accessRoutes, resultRoutes];

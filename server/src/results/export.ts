@@ -1,0 +1,101 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Sql } from '../store/db.js';
+import { checkScope, loadSittingPaper, scopeCondition, type ResultScope } from './sitting-paper.js';
+import { csvHeader, csvLines, jsonLines, type ExportFormat, type ExportRow, type ExportShape } from './export-format.js';
+
+/** Rows fetched per cursor round trip: big enough to amortise it, small enough to keep memory flat. */
+export const EXPORT_BATCH_ROWS = 1000;
+
+export interface ExportRequest extends ResultScope {
+  sittingId: string;
+  format: ExportFormat;
+  shape: ExportShape;
+  /** called after each batch with the rows written so far */
+  onProgress?: (rows: number) => void;
+}
+
+export interface PreparedExport {
+  contentType: string;
+  fileName: string;
+  /** the export as a byte stream: rows are read from Postgres only as fast as the consumer takes them */
+  stream: () => Readable;
+  /** data rows written so far (attempts, or attempt × question in the long shape) */
+  rows: () => number;
+}
+
+/**
+ * Checks the sitting and the scope first (so a bad request gets a coded error, not half a file),
+ * then streams the sitting's attempts by district, center and candidate through a postgres.js cursor.
+ * The stream pulls the next batch only when the consumer has drained the last (backpressure).
+ */
+export async function prepareExport(sql: Sql, request: ExportRequest): Promise<PreparedExport> {
+  const paper = await loadSittingPaper(sql, request.sittingId);
+  await checkScope(sql, request);
+  const questionIds = paper.questions.map((q) => q.id);
+  let written = 0;
+
+  async function* chunks(): AsyncGenerator<string> {
+    if (request.format === 'csv') yield csvHeader(request.shape, questionIds);
+    const query = request.shape === 'wide' ? wideQuery(sql, request, questionIds) : longQuery(sql, request, questionIds);
+    for await (const rows of query.cursor(EXPORT_BATCH_ROWS)) {
+      written += rows.length;
+      yield request.format === 'csv' ? csvLines(rows, request.shape) : jsonLines(rows, request.shape, questionIds);
+      request.onProgress?.(written);
+    }
+  }
+
+  const scopeName = [request.district, request.center].filter(Boolean).join('-');
+  return {
+    contentType: request.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    fileName: `results-${request.sittingId}${scopeName ? `-${scopeName}` : ''}-${request.shape}.${request.format === 'csv' ? 'csv' : 'jsonl'}`,
+    stream: () => Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 }),
+    rows: () => written,
+  };
+}
+
+const attemptColumns = (sql: Sql) => sql`
+  c.id AS candidate_id, c.name AS candidate_name, ce.district_id AS district, ce.id AS center, c.batch, c.slot,
+  a.status, a.started_at, a.submitted_at, a.score::float8 AS score, a.max_score::float8 AS max_score, a.scoring_status`;
+
+/** One row per attempt; its points in paper order, one index lookup per question. */
+function wideQuery(sql: Sql, request: ExportRequest, questionIds: string[]) {
+  return sql<ExportRow[]>`
+    SELECT ${attemptColumns(sql)},
+           ARRAY(SELECT qs.points::float8
+                 FROM unnest(${questionIds}::text[]) WITH ORDINALITY AS q (id, n)
+                 LEFT JOIN question_scores qs ON qs.attempt_id = a.id AND qs.question_id = q.id
+                 ORDER BY q.n) AS points
+    FROM attempts a
+    JOIN candidates c ON c.id = a.candidate_id
+    JOIN centers ce ON ce.id = c.center_id
+    WHERE a.sitting_id = ${request.sittingId} AND ${scopeCondition(sql, request)}
+    ORDER BY ce.district_id, ce.id, c.id`;
+}
+
+/** One row per attempt × question of the paper (questions without a score row yet have null points). */
+function longQuery(sql: Sql, request: ExportRequest, questionIds: string[]) {
+  return sql<ExportRow[]>`
+    SELECT ${attemptColumns(sql)}, q.id AS question_id,
+           qs.points::float8 AS question_points, qs.max_points::float8 AS question_max_points, qs.status AS question_status
+    FROM attempts a
+    JOIN candidates c ON c.id = a.candidate_id
+    JOIN centers ce ON ce.id = c.center_id
+    CROSS JOIN unnest(${questionIds}::text[]) WITH ORDINALITY AS q (id, n)
+    LEFT JOIN question_scores qs ON qs.attempt_id = a.id AND qs.question_id = q.id
+    WHERE a.sitting_id = ${request.sittingId} AND ${scopeCondition(sql, request)}
+    ORDER BY ce.district_id, ce.id, c.id, q.n`;
+}
+
+/**
+ * Runs an export into a writable (a file, stdout, /dev/null), honouring its backpressure. `open` is
+ * called only once the request is checked, so a refused export leaves no empty file behind.
+ */
+export async function writeExport(
+  sql: Sql, request: ExportRequest, open: () => NodeJS.WritableStream, options: { end: boolean },
+): Promise<{ rows: number; ms: number }> {
+  const started = performance.now();
+  const prepared = await prepareExport(sql, request);
+  await pipeline(prepared.stream(), open(), { end: options.end });
+  return { rows: prepared.rows(), ms: performance.now() - started };
+}
