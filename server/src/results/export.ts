@@ -62,10 +62,10 @@ const attemptColumns = (sql: Sql) => sql`
 function wideQuery(sql: Sql, request: ExportRequest, questionIds: string[]) {
   return sql<ExportRow[]>`
     SELECT ${attemptColumns(sql)},
-           ARRAY(SELECT qs.points::float8
-                 FROM unnest(${questionIds}::text[]) WITH ORDINALITY AS q (id, n)
-                 LEFT JOIN question_scores qs ON qs.attempt_id = a.id AND qs.question_id = q.id
-                 ORDER BY q.n) AS points
+           -- json, not float8[]: postgres.js reads a NULL element of a float8[] as NaN
+           (SELECT json_agg(qs.points::float8 ORDER BY q.n)
+            FROM unnest(${questionIds}::text[]) WITH ORDINALITY AS q (id, n)
+            LEFT JOIN question_scores qs ON qs.attempt_id = a.id AND qs.question_id = q.id) AS points
     FROM attempts a
     JOIN candidates c ON c.id = a.candidate_id
     JOIN centers ce ON ce.id = c.center_id
