@@ -17,8 +17,8 @@ export interface ExportRow {
   score: number | null;
   max_score: number | null;
   scoring_status: string | null;
-  /** wide: points per question in paper order (null = no score row yet) */
-  points?: Array<number | null>;
+  /** wide: points by question id (null before the attempt is scored) */
+  points?: Record<string, number> | null;
   /** long: one question's score */
   question_id?: string;
   question_points?: number | null;
@@ -50,11 +50,11 @@ function attemptFields(r: ExportRow) {
 }
 
 /** CSV (RFC 4180 quoting by csv-stringify; null → empty cell) for one batch of rows, header separately. */
-export function csvLines(rows: readonly ExportRow[], shape: ExportShape): string {
+export function csvLines(rows: readonly ExportRow[], shape: ExportShape, questionIds: readonly string[]): string {
   const records = rows.map((r) => {
     const base: unknown[] = Object.values(attemptFields(r));
     return shape === 'wide'
-      ? [...base, ...(r.points ?? [])]
+      ? [...base, ...questionIds.map((q) => r.points?.[q] ?? null)]
       : [...base, r.question_id, r.question_points, r.question_max_points, r.question_status];
   });
   return stringify(records, { cast: { number: (n) => String(n) } });
@@ -67,7 +67,7 @@ export function jsonLines(rows: readonly ExportRow[], shape: ExportShape, questi
   let out = '';
   for (const r of rows) {
     const object = shape === 'wide'
-      ? { ...attemptFields(r), points: Object.fromEntries(questionIds.map((q, i) => [q, r.points?.[i] ?? null])) }
+      ? { ...attemptFields(r), points: Object.fromEntries(questionIds.map((q) => [q, r.points?.[q] ?? null])) }
       : { ...attemptFields(r), question_id: r.question_id, points: r.question_points, max_points: r.question_max_points, question_status: r.question_status };
     out += `${JSON.stringify(object)}\n`;
   }

@@ -15,6 +15,8 @@ import type { AttemptServices } from '../../src/attempts/services.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { envFor } from '../helpers/processes.js';
+import { EXPORT_BATCH_ROWS, prepareExport } from '../../src/results/export.js';
+import { runQuery } from '../../src/store/queries.js';
 import { choice, createFinishedSitting, numeric, openAttemptServices, text } from './fixture.js';
 
 let env: TestEnv;
@@ -98,6 +100,30 @@ describe('JSON Lines export', () => {
     expect(lines.map((l) => `${l.candidate_id}/${l.question_id}/${l.points}`)).toEqual([
       'x-3/r1/1', 'x-3/r2/0', 'x-3/r3/1', 'x-3/r4/0', 'x-4/r1/null', 'x-4/r2/null', 'x-4/r3/null', 'x-4/r4/null',
     ]);
+  });
+});
+
+describe('streaming', () => {
+  it('reads from Postgres only as fast as the consumer takes rows (cursor + backpressure)', async () => {
+    const n = 8 * EXPORT_BATCH_ROWS;
+    await runQuery(env.sql, 'upsert-sitting', ['big', 'results-exam', 1, 'big', new Date(Date.now() - 60_000), new Date(Date.now() + 86_400_000), 3600, 0, 'on_join']);
+    await env.sql`INSERT INTO candidates (id, center_id, name) SELECT 'big-' || lpad(i::text, 6, '0'), 'nashik-c1', 'Big ' || i FROM generate_series(1, ${n}) i`;
+    await env.sql`INSERT INTO sitting_candidates (sitting_id, candidate_id) SELECT 'big', id FROM candidates WHERE id LIKE 'big-%'`;
+    await env.sql`INSERT INTO attempts (sitting_id, candidate_id, status, score, max_score, scoring_status) SELECT 'big', id, 'submitted', 1, 9, 'scored' FROM candidates WHERE id LIKE 'big-%'`;
+    const prepared = await prepareExport(env.sql, { sittingId: 'big', format: 'json', shape: 'wide' });
+    const stream = prepared.stream();
+    const first = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
+    stream.pause();
+    await new Promise((r) => setTimeout(r, 300));
+    // a paused consumer holds the stream to the batches its buffer takes, not the whole sitting
+    expect(first.length).toBeGreaterThan(0);
+    expect(prepared.rows()).toBeLessThanOrEqual(3 * EXPORT_BATCH_ROWS);
+    let lines = first.toString().split('\n').length - 1;
+    stream.on('data', (chunk: Buffer) => { lines += chunk.toString().split('\n').length - 1; });
+    stream.resume();
+    await new Promise((resolve) => stream.once('end', resolve));
+    expect(lines).toBe(n);
+    expect(prepared.rows()).toBe(n);
   });
 });
 
