@@ -75,6 +75,22 @@ describe('attempt results', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the results routes', async () => {
+    const paths = Object.keys((await api.call('GET', '/openapi.json', { key: null })).json().paths);
+    expect(paths).toEqual(expect.arrayContaining([
+      '/api/v1/sittings/{sittingId}/results', '/api/v1/attempts/{attemptId}/scores', '/api/v1/sittings/{sittingId}/item-stats',
+      '/api/v1/sittings/{sittingId}/essays', '/api/v1/attempts/{attemptId}/questions/{questionId}/grade', '/api/v1/sittings/{sittingId}/export',
+    ]));
+  });
+
+  it('refuses a results request without an API key', async () => {
+    const res = await api.call('GET', '/api/v1/sittings/graded/export', { key: null });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.code).toBe('API_KEY_INVALID');
+  });
+});
+
 describe('essay grading', () => {
   it('lists the pending essays with their text and rubric', async () => {
     const res = await api.call('GET', '/api/v1/sittings/graded/essays?question=r4');
