@@ -4,6 +4,7 @@
  * through the CLI command as a separate process (to a file, progress on stderr).
  */
 import { execFile } from 'node:child_process';
+import { get } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +13,7 @@ import { promisify } from 'node:util';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptServices } from '../../src/attempts/services.js';
-import { createTestEnv, type TestEnv } from '../helpers/env.js';
+import { createTestEnv, waitFor, type TestEnv } from '../helpers/env.js';
 import { startTestApi, type TestApi } from '../helpers/api.js';
 import { envFor } from '../helpers/processes.js';
 import { EXPORT_BATCH_ROWS, prepareExport } from '../../src/results/export.js';
@@ -23,6 +24,7 @@ let env: TestEnv;
 let attempts: AttemptServices;
 let api: TestApi;
 const tricky = 'Rao, "Anu"\nsecond line';
+const BIG = 8 * EXPORT_BATCH_ROWS;
 
 beforeAll(async () => {
   env = await createTestEnv();
@@ -34,6 +36,11 @@ beforeAll(async () => {
     { id: 'x-2', name: '=cmd|"/c calc"', center: 'pune-c1', answers: { r2: numeric(1) } },
     { id: 'x-4', name: 'Still Writing', center: 'pune-c2', answers: {}, finish: false },
   ]);
+  // 'big': many batches of attempts (without question scores), inserted directly
+  await runQuery(env.sql, 'upsert-sitting', ['big', 'results-exam', 1, 'big', new Date(Date.now() - 60_000), new Date(Date.now() + 86_400_000), 3600, 0, 'on_join']);
+  await env.sql`INSERT INTO candidates (id, center_id, name) SELECT 'big-' || lpad(i::text, 6, '0'), 'nashik-c1', 'Big ' || i FROM generate_series(1, ${BIG}) i`;
+  await env.sql`INSERT INTO sitting_candidates (sitting_id, candidate_id) SELECT 'big', id FROM candidates WHERE id LIKE 'big-%'`;
+  await env.sql`INSERT INTO attempts (sitting_id, candidate_id, status, score, max_score, scoring_status) SELECT 'big', id, 'submitted', 1, 9, 'scored' FROM candidates WHERE id LIKE 'big-%'`;
 });
 afterAll(async () => {
   await api?.close();
@@ -105,11 +112,7 @@ describe('JSON Lines export', () => {
 
 describe('streaming', () => {
   it('reads from Postgres only as fast as the consumer takes rows (cursor + backpressure)', async () => {
-    const n = 8 * EXPORT_BATCH_ROWS;
-    await runQuery(env.sql, 'upsert-sitting', ['big', 'results-exam', 1, 'big', new Date(Date.now() - 60_000), new Date(Date.now() + 86_400_000), 3600, 0, 'on_join']);
-    await env.sql`INSERT INTO candidates (id, center_id, name) SELECT 'big-' || lpad(i::text, 6, '0'), 'nashik-c1', 'Big ' || i FROM generate_series(1, ${n}) i`;
-    await env.sql`INSERT INTO sitting_candidates (sitting_id, candidate_id) SELECT 'big', id FROM candidates WHERE id LIKE 'big-%'`;
-    await env.sql`INSERT INTO attempts (sitting_id, candidate_id, status, score, max_score, scoring_status) SELECT 'big', id, 'submitted', 1, 9, 'scored' FROM candidates WHERE id LIKE 'big-%'`;
+    const n = BIG;
     const prepared = await prepareExport(env.sql, { sittingId: 'big', format: 'json', shape: 'wide' });
     const stream = prepared.stream();
     const first = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
@@ -124,6 +127,28 @@ describe('streaming', () => {
     await new Promise((resolve) => stream.once('end', resolve));
     expect(lines).toBe(n);
     expect(prepared.rows()).toBe(n);
+  });
+});
+
+describe('a client that hangs up', () => {
+  it('releases the cursor: more aborted exports than pooled connections, then the pool still answers', async () => {
+    // 'big': 8 batches, far more than one socket buffer
+    const address = await api.app.listen({ host: '127.0.0.1', port: 0 });
+    for (let i = 0; i < env.config.PG_POOL_MAX + 2; i++) {
+      await new Promise<void>((resolve, reject) => {
+        const req = get(`${address}/api/v1/sittings/big/export?format=json`, { headers: { authorization: `Bearer ${api.key}` } }, (res) => {
+          res.once('data', () => { req.destroy(); resolve(); });
+        });
+        req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
+      });
+    }
+    const answered = await Promise.race([
+      env.sql`SELECT count(*)::int AS n FROM attempts WHERE sitting_id = 'big'`.then((r) => r[0]!.n),
+      new Promise((r) => setTimeout(() => r('pool exhausted'), 5_000)),
+    ]);
+    expect(answered).toBe(BIG);
+    // and the server let go of every hung-up response
+    await waitFor(() => new Promise<boolean>((r) => api.app.server.getConnections((_err, n) => r(n === 0))), 5_000, 'the sockets to close');
   });
 });
 
