@@ -1,4 +1,4 @@
-import { ExamhallError } from '@examhall/shared';
+import { AttemptId, ExamhallError } from '@examhall/shared';
 import type { Sql } from '../store/db.js';
 import { lockAttempt } from '../attempts/finalize.js';
 import { FINAL_STATUSES } from '../attempts/state.js';
@@ -32,6 +32,15 @@ export interface EssayPage {
 /** `question|attempt`: ids never contain `|` */
 const cursorOf = (e: { questionId: string; attemptId: string }) => `${e.questionId}|${e.attemptId}`;
 
+function parseCursor(after: string | undefined): [string, string] {
+  if (after === undefined) return ['', '00000000-0000-0000-0000-000000000000'];
+  const [question, attempt] = after.split('|');
+  if (!question || !attempt || !AttemptId.safeParse(attempt).success) {
+    throw new ExamhallError('BAD_REQUEST', `"${after.slice(0, 100)}" is not a cursor from a previous page (question|attempt)`);
+  }
+  return [question, attempt];
+}
+
 /**
  * Answered essays of a sitting's finished attempts, by question then attempt, with the rubric:
  * pending ones by default (keyset paging, so grading while paging skips nothing).
@@ -47,7 +56,7 @@ export async function listEssays(
     throw new ExamhallError('QUESTION_UNKNOWN', `${options.question} is not an essay question of sitting ${sittingId}`);
   }
   const questionIds = options.question ? [options.question] : essays.map((q) => q.id);
-  const [afterQuestion, afterAttempt] = options.after ? options.after.split('|') : ['', null];
+  const [afterQuestion, afterAttempt] = parseCursor(options.after);
   const state = options.state ?? 'pending';
   const rows = await sql<Array<{ attempt_id: string; candidate_id: string; question_id: string; text: string | null; points: number; max_points: number; status: string; graded_by: string | null; graded_at: Date | null; grade_comment: string | null }>>`
     SELECT qs.attempt_id, a.candidate_id, qs.question_id, an.value ->> 'text' AS text,
@@ -59,7 +68,7 @@ export async function listEssays(
     WHERE a.sitting_id = ${sittingId}
       AND qs.question_id = ANY(${questionIds}::text[])
       AND ${state === 'pending' ? sql`qs.status = 'pending_manual'` : state === 'graded' ? sql`qs.graded_at IS NOT NULL` : sql`qs.status <> 'unanswered'`}
-      AND (qs.question_id, qs.attempt_id) > (${afterQuestion ?? ''}, ${afterAttempt ?? '00000000-0000-0000-0000-000000000000'}::uuid)
+      AND (qs.question_id, qs.attempt_id) > (${afterQuestion}, ${afterAttempt}::uuid)
     ORDER BY qs.question_id, qs.attempt_id
     LIMIT ${options.limit + 1}`;
   const prompts = new Map(essays.map((q) => [q.id, q.prompt]));

@@ -52,7 +52,8 @@ function attemptFields(r: ExportRow) {
 /** CSV (RFC 4180 quoting by csv-stringify; null → empty cell) for one batch of rows, header separately. */
 export function csvLines(rows: readonly ExportRow[], shape: ExportShape, questionIds: readonly string[]): string {
   const records = rows.map((r) => {
-    const base: unknown[] = Object.values(attemptFields(r));
+    const fields = attemptFields(r);
+    const base: unknown[] = ATTEMPT_COLUMNS.map((c) => fields[c]);
     return shape === 'wide'
       ? [...base, ...questionIds.map((q) => r.points?.[q] ?? null)]
       : [...base, r.question_id, r.question_points, r.question_max_points, r.question_status];

@@ -45,10 +45,11 @@ export async function prepareExport(sql: Sql, request: ExportRequest): Promise<P
     }
   }
 
-  const scopeName = [request.district, request.center].filter(Boolean).join('-');
+  // ids may hold characters a header's quoted filename cannot
+  const scopeName = [request.sittingId, request.district, request.center].filter(Boolean).join('-').replace(/[^A-Za-z0-9_.:-]/g, '_');
   return {
     contentType: request.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
-    fileName: `results-${request.sittingId}${scopeName ? `-${scopeName}` : ''}-${request.shape}.${request.format === 'csv' ? 'csv' : 'jsonl'}`,
+    fileName: `results-${scopeName}-${request.shape}.${request.format === 'csv' ? 'csv' : 'jsonl'}`,
     stream: () => Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 }),
     rows: () => written,
   };

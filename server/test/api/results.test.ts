@@ -106,6 +106,9 @@ describe('essay grading', () => {
     const rest = (await api.call('GET', `/api/v1/sittings/graded/essays?limit=1&after=${encodeURIComponent(paged.next)}`)).json();
     expect(rest.essays).toHaveLength(1);
     expect(rest.essays[0].attemptId).not.toBe(paged.essays[0].attemptId);
+    const badCursor = await api.call('GET', '/api/v1/sittings/graded/essays?after=r4%7Cnot-a-uuid');
+    expect(badCursor.statusCode).toBe(400);
+    expect(badCursor.json().error.detail).toContain('not a cursor');
     const notEssay = await api.call('GET', '/api/v1/sittings/graded/essays?question=r1');
     expect(notEssay.statusCode).toBe(404);
     expect(notEssay.json().error.code).toBe('QUESTION_UNKNOWN');
