@@ -55,6 +55,9 @@ describe('results CLI', () => {
     const items = JSON.parse(stats.stdout).items;
     expect(items.find((i: { questionId: string }) => i.questionId === 'r1')).toMatchObject({ answered: 2, difficulty: 0.5 });
     expect(items.find((i: { questionId: string }) => i.questionId === 'r4')).toMatchObject({ answered: 1, pending: 0, difficulty: 0.4 });
+    const table = (await examhall('results', 'stats', '--sitting', 'cli', '--district', 'nashik')).stdout.split('\n');
+    expect(table[0]).toBe('sitting cli: 2 finished attempt(s)');
+    expect(table).toContain('r1\tsingle\t1\t2\t0.000\t0\t0.500\t1.000\t1.000\tr1-a*=1 r1-b=0 r1-c=1 r1-d=0');
   });
 
   it('refuses bad calls with a message and exit code 2', async () => {
