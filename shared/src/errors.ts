@@ -58,6 +58,7 @@ export const ERRORS = {
   CONFLICT: { message: 'This conflicts with what is stored (for example a version that exists with other content)', retryable: false },
   CHANGE_FROZEN: { message: "The sitting's window is open: its exam content and timing are frozen unless an override with a reason is given", retryable: false },
   PAYLOAD_TOO_LARGE: { message: 'The request body is larger than the server accepts', retryable: false },
+  ATTEMPT_NOT_FINISHED: { message: 'The attempt is not finished (submitted, auto-submitted or terminated) yet', retryable: false },
 
   // raised by the SDK itself (never sent by the server)
   ACK_TIMEOUT: { message: 'No acknowledgement arrived in time; the frame is kept and sent again', retryable: true },

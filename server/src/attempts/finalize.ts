@@ -91,8 +91,9 @@ export class AttemptFinalizer {
         const tx = txSql as unknown as Sql;
         const row = await lockAttempt(tx, attemptId);
         const score = await this.score(tx, row);
-        await runQuery(tx, 'rescore-attempt', [attemptId, score.score, score.maxScore, score.status]);
+        // question scores first: the total is their sum, so an essay graded by hand keeps counting
         await this.storeQuestionScores(tx, attemptId, score.questions);
+        await runQuery(tx, 'rescore-attempt', [attemptId]);
       });
     }
   }

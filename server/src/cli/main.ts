@@ -9,6 +9,7 @@ import { accessCommands } from './commands/access.js';
 import { timingCommands } from './commands/timing.js';
 import { sittingCommands } from './commands/sittings.js';
 import { proctorCommands } from './commands/proctors.js';
+import { resultCommands } from './commands/results.js';
 
 /** Every command, grouped as `examhall --help` lists them; a new concern adds its group here. */
 const GROUPS: Array<{ title: string; commands: CliCommand[] }> = [
@@ -19,6 +20,7 @@ const GROUPS: Array<{ title: string; commands: CliCommand[] }> = [
   { title: 'During a sitting', commands: timingCommands },
   { title: 'Exam office: scheduling sittings', commands: sittingCommands },
   { title: 'Exam office: proctor accounts and token revocation', commands: proctorCommands },
+  { title: 'Exam office: results', commands: resultCommands },
 ];
 
 const usageLine = (c: CliCommand) => `  ${c.name}${c.args ? ` ${c.args}` : ''}`;
