@@ -7,6 +7,7 @@ import { setupCommands } from './commands/setup.js';
 import { importCommands } from './commands/imports.js';
 import { accessCommands } from './commands/access.js';
 import { timingCommands } from './commands/timing.js';
+import { storageCommands } from './commands/storage.js';
 
 /** Every command, grouped as `examhall --help` lists them; a new concern adds its group here. */
 const GROUPS: Array<{ title: string; commands: CliCommand[] }> = [
@@ -15,6 +16,7 @@ const GROUPS: Array<{ title: string; commands: CliCommand[] }> = [
   { title: 'Exam office: imports', commands: importCommands },
   { title: 'Exam office: access', commands: accessCommands },
   { title: 'During a sitting', commands: timingCommands },
+  { title: 'Storage: archive and retention', commands: storageCommands },
 ];
 
 const usageLine = (c: CliCommand) => `  ${c.name}${c.args ? ` ${c.args}` : ''}`;
