@@ -80,6 +80,13 @@ describe('migration 009: answers and answer_events partitioned by hash of attemp
   });
 });
 
+describe('sessions of the pool', () => {
+  it('run without JIT (compiling cost more than the sweeps and roster snapshots it was for; see 009)', async () => {
+    const [row] = await env.sql.unsafe<{ jit: string }[]>('SHOW jit');
+    expect(row!.jit).toBe('off');
+  });
+});
+
 describe('migration 009 on a schema that already holds answers', () => {
   const schema = `${'t_pre009_'}${Math.random().toString(16).slice(2, 10)}`;
   afterAll(() => env.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`));
