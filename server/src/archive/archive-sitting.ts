@@ -42,7 +42,8 @@ export async function archiveSitting(sql: Sql, o: ArchiveOptions): Promise<Archi
   await assertClosed(sql, o.sittingId);
   const outDir = resolve(o.outDir);
   const manifestPath = join(outDir, 'manifest.json');
-  if (existsSync(manifestPath)) throw new ExamhallError('CONFLICT', `${manifestPath} exists already: choose another --out`);
+  const taken = [manifestPath, ...ARCHIVE_TABLES.map((t) => join(outDir, fileOf(t)))].filter((f) => existsSync(f));
+  if (taken.length > 0) throw new ExamhallError('CONFLICT', `${taken[0]} exists already (an earlier archive): choose another --out`);
   mkdirSync(outDir, { recursive: true });
 
   const { sitting, tables } = await exportSnapshot(sql, o.sittingId, outDir);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -99,6 +99,10 @@ describe('archive --sitting', () => {
 
   it('will not write over an earlier archive', async () => {
     await expect(archiveSitting(env.sql, options(CLOSED_A, 'a-copy'))).rejects.toMatchObject({ code: 'CONFLICT', message: /exists already/ });
+    // nor over the files a failed run left behind without a manifest
+    mkdirSync(join(dir, 'leftover'));
+    writeFileSync(join(dir, 'leftover', 'answers.jsonl.gz'), '');
+    await expect(archiveSitting(env.sql, options(CLOSED_A, 'leftover'))).rejects.toMatchObject({ code: 'CONFLICT', message: /answers\.jsonl\.gz exists already/ });
   });
 
   it('--purge removes exactly that sitting\'s rows, records it, and ordinary deletes stay refused', async () => {
