@@ -29,21 +29,21 @@ beforeAll(async () => {
 afterAll(() => env?.cleanup());
 
 describe('migration 009: answers and answer_events partitioned by hash of attempt_id', () => {
-  it('makes both tables hash-partitioned into 16 partitions', async () => {
+  it('makes both tables hash-partitioned into 8 partitions', async () => {
     const rows = await env.sql.unsafe<{ table: string; strategy: string; partitions: number }[]>(
       `SELECT c.relname AS table, p.partstrat AS strategy, (SELECT count(*)::int FROM pg_inherits i WHERE i.inhparent = c.oid) AS partitions
        FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid
        WHERE c.relnamespace = current_schema()::regnamespace ORDER BY 1`,
     );
     expect(rows).toEqual([
-      { table: 'answer_events', strategy: 'h', partitions: 16 },
-      { table: 'answers', strategy: 'h', partitions: 16 },
+      { table: 'answer_events', strategy: 'h', partitions: 8 },
+      { table: 'answers', strategy: 'h', partitions: 8 },
     ]);
   });
 
   it('spreads a flush over several partitions and the stored answers read back unchanged', async () => {
     const spread = await env.sql.unsafe<{ n: number }[]>('SELECT count(DISTINCT tableoid)::int AS n FROM answer_events');
-    expect(spread[0]!.n).toBeGreaterThan(4); // 20 attempts over 16 partitions
+    expect(spread[0]!.n).toBeGreaterThan(4); // 20 attempts over 8 partitions
     const counts = await env.sql.unsafe<{ answers: number; events: number }[]>(
       'SELECT (SELECT count(*)::int FROM answers) AS answers, (SELECT count(*)::int FROM answer_events) AS events',
     );
@@ -62,7 +62,7 @@ describe('migration 009: answers and answer_events partitioned by hash of attemp
       `SELECT count(*)::int AS n FROM pg_trigger t JOIN pg_inherits i ON i.inhrelid = t.tgrelid
        WHERE i.inhparent = 'answer_events'::regclass AND t.tgname = 'answer_events_append_only'`,
     );
-    expect(triggers[0]!.n).toBe(16);
+    expect(triggers[0]!.n).toBe(8);
   });
 
   it('lets the archiving setting through only for DELETE of that sitting\'s rows, never UPDATE', async () => {
@@ -130,7 +130,7 @@ describe('migration 009 on a schema that already holds answers', () => {
       const [parts] = await tx.unsafe<{ n: number }[]>("SELECT count(*)::int AS n FROM pg_inherits WHERE inhparent = 'answers'::regclass");
       return { ...f!, next: next!.id, partitions: parts!.n };
     });
-    expect(after).toEqual({ ...fingerprint, next: 601, partitions: 16 });
+    expect(after).toEqual({ ...fingerprint, next: 601, partitions: 8 });
   });
 });
 

@@ -1,15 +1,20 @@
 -- 009_partitioned_answers: `answers` and `answer_events` become tables partitioned by HASH (attempt_id)
--- into 16 partitions, existing rows moved; the append-only rule gains one audited exception for the
+-- into 8 partitions, existing rows moved; the append-only rule gains one audited exception for the
 -- archive command (server/src/archive/).
 --
 -- Why hash on attempt_id and not a sitting key: every statement on the answer path already names the
 -- attempt (flush-answers, attempt-answers, find-attempt-context, the sweeps), so each one prunes to a
 -- single partition with no change to its SQL. A sitting key would need sitting_id on every row and in
--- the worker's batch, and a new partition per sitting created before its first answer. What 16 hash
--- partitions give at 40,000 attempts × 20 answers × several versions: per-partition indexes and heaps
--- a 16th the size (autovacuum of the hot, heavily updated `answers` works partition by partition
--- instead of one 800,000-row table with bloat from every upsert), and a bulk read by sitting can scan
--- partitions in parallel. Archiving a sitting still deletes rows (hash partitions mix sittings).
+-- the worker's batch, and a new partition per sitting created before its first answer. What hash
+-- partitions give at 40,000 attempts × 20 answers × several versions: heaps and indexes an 8th the size
+-- (autovacuum of the hot, heavily updated `answers` works partition by partition instead of one
+-- 800,000-row table with bloat from every upsert), and a bulk read by sitting scans partitions in
+-- parallel. Archiving a sitting still deletes rows (hash partitions mix sittings).
+-- Why 8 and not 16: a flush batch touches most partitions, and each touched partition costs the
+-- statement its own setup (routing, indexes, the ON CONFLICT projection). The worker's flush, timed
+-- alternately against both layouts (bench storage-flush-ab, 40,000 attempts, 1,000 batches of 100
+-- versions), p50 unpartitioned → partitioned: 16 partitions 4.54 → 4.94, 4.35 → 4.71, 5.30 → 5.63 ms
+-- (+6 to +9%); 8 partitions 3.53 → 3.64, 3.81 → 3.99 ms (+3 to +5%, near the noise).
 --
 -- presence_events stays as it is: a few rows per attempt (connects and disconnects), one index
 -- (attempt_id, at) that serves its only reader, and inserts in small gateway batches; partitioning it
@@ -22,30 +27,28 @@
 --
 -- Measured (npm run -s -w @examhall/bench storage-plans -- --attempts 40000: 42,000 attempts × 20
 -- answers × 3 versions = 840,000 answers, 2,520,000 answer_events; EXPLAIN (ANALYZE, BUFFERS), fastest of
--- 3 warm runs, each in a rolled-back transaction, after VACUUM ANALYZE; shared 2-core box, so ±30%;
--- control statement on attempts, untouched by 009: 6.1 ms before, 3.1 ms after). Before → after:
---   flush-answers, 500 versions over 250 attempts   39.5 → 41.0 ms  Insert + ON CONFLICT on answers_pNN_pkey
---                                                                   and answer_events_pNN_pkey; 1,702 → 1,703 buffers
---   attempt-answers (prepared, generic plan)        0.01 → 0.02 ms  Index Scan answers_p09_pkey, the other 15
---                                                                   partitions pruned at run time; 4 → 3 buffers
---   find-attempt-context (prepared, generic plan)   0.11 → 0.14 ms  same, inside the json_agg subquery
---   presence-events, 200 attempts (not changed)     0.81 → 0.87 ms  Bitmap Index Scan presence_events_attempt_idx
---   sweep-alerts (jit off)                           122 →   78 ms   per attempt: Aggregate over Index Scan
---                                                                   answers_pNN_pkey (attempt_id = a.id), ~20 rows
---   roster-snapshot, whole 40,000 sitting (jit off) 1009 → 1336 ms  same per-attempt answers lookup (0.019 →
---                                                                   0.020 ms × 40,000); the rest is a join order
---                                                                   change: an Append's cost is estimated as all
---                                                                   16 partitions, so attempts is probed per row
---   export answer_events of a 2,000-attempt sitting  404 →  706 ms  Seq Scan of every partition + Hash Join (the
---                                                                   archive's read; once per sitting, not hot)
---   export answer_events of the 40,000 sitting      1211 → 1616 ms  same plan; 2,400,000 rows
--- With JIT on (the server default) sweep-alerts took 738 → 820 ms, of which JIT 612 → 741 ms, and
--- roster-snapshot 1610 → 1769 ms with 1.2–2.1 s of JIT: partitioning raises the estimated cost of every
--- per-attempt subquery (cost of 16 index scans), so JIT compiles more; see store/db.ts (jit off).
+-- 3 warm runs, each in a rolled-back transaction, after VACUUM ANALYZE, JIT off as the pool runs it;
+-- shared 2-core box; a control statement on attempts, which 009 does not touch: 3.2 → 2.9 ms):
+--   statement                                   before → after 009   plan after 009
+--   flush-answers, 500 versions, 250 attempts      18.7 → 16.9 ms     Insert … ON CONFLICT via answers_pNN_pkey and
+--                                                                     answer_events_pNN_pkey; 1,702 → 1,707 buffers
+--   attempt-answers (prepared, generic plan)       0.01 → 0.01 ms     Index Scan answers_pNN_pkey, the other 7
+--                                                                     partitions pruned at run time; 4 → 4 buffers
+--   find-attempt-context (prepared, generic)       0.08 → 0.09 ms     the same, inside its json_agg subquery
+--   sweep-alerts                                   76.5 → 66.5 ms     per attempt: Aggregate over Index Scan
+--                                                                     answers_pNN_pkey (attempt_id = a.id), 20 rows
+--   roster-snapshot, the whole 40,000 sitting     700.6 → 613.7 ms    the same per-attempt lookup (LATERAL)
+--   presence-events, 200 attempts (not changed)    0.74 → 0.54 ms     Bitmap Index Scan presence_events_attempt_idx
+--   export answer_events, 2,000-attempt sitting   298.0 → 335.8 ms    Seq Scan of each partition + Hash Join on
+--   export answers, 2,000-attempt sitting         101.1 → 121.4 ms    attempts (the archive's read; once per
+--   export answer_events, the 40,000 sitting      586.0 → 690.1 ms    sitting, not on the answer path)
+-- (With JIT on, the server default, the sweep had been 738 ms of which JIT 612 ms, more once
+-- partitioned: an Append is costed as all its partitions; the pool now runs with jit = off, store/db.ts.)
 -- Indexes kept: the two primary keys (every statement above uses them). Tried and not kept: answers
--- (attempt_id, committed_at) for the sweep's max(committed_at): 78 → 102 ms (no gain; ~20 rows per
--- attempt are read from the primary key anyway) and one more index to maintain on every upsert.
--- Migration on the filled schema: 25–32 s.
+-- (attempt_id, committed_at) for the sweep's max(committed_at): 66.5 → 51.2 ms per sweep, but
+-- committed_at changes on every upsert, so each flush would also write that index (and lose HOT
+-- updates); the sweep runs every few seconds, the flush hundreds of times a second.
+-- This migration on the filled schema: 20.4 s (25–32 s with 16 partitions on a busier box).
 --
 -- Runs inside the migrator's single transaction (store/migrate.ts); the copy takes locks on the old
 -- tables until the whole migration commits, so run it before a sitting, not during one.
@@ -107,9 +110,9 @@ ALTER SEQUENCE answer_events_id_seq OWNED BY answer_events.id;
 
 DO $$
 BEGIN
-  FOR i IN 0..15 LOOP
-    EXECUTE format('CREATE TABLE answers_p%s PARTITION OF answers FOR VALUES WITH (MODULUS 16, REMAINDER %s)', lpad(i::text, 2, '0'), i);
-    EXECUTE format('CREATE TABLE answer_events_p%s PARTITION OF answer_events FOR VALUES WITH (MODULUS 16, REMAINDER %s)', lpad(i::text, 2, '0'), i);
+  FOR i IN 0..7 LOOP
+    EXECUTE format('CREATE TABLE answers_p%s PARTITION OF answers FOR VALUES WITH (MODULUS 8, REMAINDER %s)', lpad(i::text, 2, '0'), i);
+    EXECUTE format('CREATE TABLE answer_events_p%s PARTITION OF answer_events FOR VALUES WITH (MODULUS 8, REMAINDER %s)', lpad(i::text, 2, '0'), i);
   END LOOP;
 END
 $$;
