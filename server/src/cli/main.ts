@@ -10,6 +10,7 @@ import { timingCommands } from './commands/timing.js';
 import { sittingCommands } from './commands/sittings.js';
 import { proctorCommands } from './commands/proctors.js';
 import { resultCommands } from './commands/results.js';
+import { storageCommands } from './commands/storage.js';
 
 /** Every command, grouped as `examhall --help` lists them; a new concern adds its group here. */
 const GROUPS: Array<{ title: string; commands: CliCommand[] }> = [
@@ -21,6 +22,7 @@ const GROUPS: Array<{ title: string; commands: CliCommand[] }> = [
   { title: 'Exam office: scheduling sittings', commands: sittingCommands },
   { title: 'Exam office: proctor accounts and token revocation', commands: proctorCommands },
   { title: 'Exam office: results', commands: resultCommands },
+  { title: 'Storage: archive and retention', commands: storageCommands },
 ];
 
 const usageLine = (c: CliCommand) => `  ${c.name}${c.args ? ` ${c.args}` : ''}`;
