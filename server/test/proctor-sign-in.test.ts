@@ -87,7 +87,7 @@ describe('proctor sign-in at the gateway', () => {
     expect(wrong.status).toBe(401);
     expect(unknown.status).toBe(401);
     expect(wrongBody).toEqual(unknownBody);
-    expect(wrongBody).toMatchObject({ error: { code: 'SIGN_IN_FAILED', retryable: false } });
+    expect(wrongBody).toMatchObject({ error: { code: 'SIGN_IN_FAILED', retryable: false, detail: 'the proctor id or password is not right' } });
   });
 
   it('counts wrong guesses together with the office API: 429 SIGN_IN_RATE_LIMITED on both, even for the right password', async () => {

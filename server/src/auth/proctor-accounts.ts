@@ -115,7 +115,8 @@ export class ProctorSignIn {
     const matches = await passwordMatches(request.password, row?.password_hash ?? (await decoyHash()));
     if (!row || !matches || row.disabled_at) {
       await this.limiter.failed(request.proctorId);
-      throw new ExamhallError('SIGN_IN_FAILED');
+      // the registry's message speaks of candidates' access codes: say what is meant here (the same for every cause)
+      throw new ExamhallError('SIGN_IN_FAILED', 'the proctor id or password is not right');
     }
     if (!row.role) throw new ExamhallError('SCOPE_FORBIDDEN', `no scope in sitting ${request.sittingId}`);
     const scope: ProctorScope = { sittingId: request.sittingId, role: row.role, districts: row.districts ?? [], centers: row.centers ?? [] };
