@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io, type Socket } from 'socket.io-client';
-import { EVENTS, NAMESPACES, SIGN_IN_PATH, randomAnswer, type AnswerCommitted, type JoinReply } from '@examhall/shared';
+import { EVENTS, NAMESPACES, PROCTOR_SIGN_IN_PATH, SIGN_IN_PATH, randomAnswer, type AnswerCommitted, type JoinReply } from '@examhall/shared';
 import { createTestEnv, waitFor, type TestEnv } from './helpers/env.js';
 import { tokenFor } from './helpers/node.js';
 import { envFor, exited, freePort, spawnRole, waitReady } from './helpers/processes.js';
@@ -157,6 +157,12 @@ describe.skipIf(!anyProxy)('proxies in front of two gateways', () => {
           body: JSON.stringify({ sittingId: env.seeded.sittingId, candidateId: candidate(1), accessCode: 'ABCDE-FGHJK' }),
         });
         expect(wrongCode.status).toBe(401);
+        const wrongPassword = await fetch(`${proxy.url}${PROCTOR_SIGN_IN_PATH}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ sittingId: env.seeded.sittingId, proctorId: 'p-nobody', password: 'not a password' }),
+        });
+        expect(wrongPassword.status).toBe(401);
 
         if (kind === 'haproxy') {
           // HAProxy's active checks (GET /readyz every 2 s) see both gateways up

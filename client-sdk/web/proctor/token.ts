@@ -1,10 +1,11 @@
-import { byTestId, setText } from './dom.js';
+import { decodeTokenClaims } from '../../src/token.js';
 
 const STORAGE_KEY = 'examhall:proctor:token';
 
 /**
  * The proctor token: from the address `#token=...` (then removed from the address bar, so it is
- * not bookmarked, shared or kept in history), else from this tab's sessionStorage, else pasted.
+ * not bookmarked, shared or kept in history), else from this tab's sessionStorage; without either
+ * the dashboard asks to sign in (sign-in-form.ts).
  */
 export function takeToken(): string | null {
   const hash = new URLSearchParams(location.hash.slice(1));
@@ -39,26 +40,14 @@ export function forget(): void {
   }
 }
 
-/** Shows the paste form (with why, e.g. "the token has expired") and resolves with the pasted token. */
-export function askForToken(reason?: string): Promise<string> {
-  const form = byTestId<HTMLFormElement>('token-form');
-  const input = byTestId<HTMLTextAreaElement>('token-input');
-  setText(byTestId('token-error'), reason ?? '');
-  form.hidden = false;
-  byTestId('dashboard').hidden = true;
-  input.focus();
-  return new Promise((resolve) => {
-    const submit = (event: Event) => {
-      event.preventDefault();
-      const token = input.value.trim();
-      if (!token) return;
-      form.removeEventListener('submit', submit);
-      form.hidden = true;
-      byTestId('dashboard').hidden = false;
-      input.value = '';
-      remember(token);
-      resolve(token);
-    };
-    form.addEventListener('submit', submit);
-  });
+/** Three dot-separated parts (a JWT); the server checks the rest at the handshake. */
+export function looksLikeToken(token: string): boolean {
+  return /^[\w-]+\.[\w-]+\.[\w-]+$/.test(token);
+}
+
+/** The sitting a token is for (its `sit` claim, readable without the key), to prefill the sign-in form after signing out. */
+export function sittingOfToken(token: string | null): string | undefined {
+  if (!token) return undefined;
+  const sit = decodeTokenClaims(token)?.sit;
+  return typeof sit === 'string' ? sit : undefined;
 }

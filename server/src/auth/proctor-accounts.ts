@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ExamhallError, ProctorScope } from '@examhall/shared';
+import { ExamhallError, PROCTOR_PASSWORD_LENGTH, ProctorScope, type ProctorSignInReply, type ProctorSignInRequest } from '@examhall/shared';
 import type { Sql } from '../store/db.js';
 import type { RedisClient } from '../store/redis.js';
 import { runQuery } from '../store/queries.js';
@@ -10,7 +10,7 @@ import type { TokenService } from './tokens.js';
 /** Passwords are hashed with the same salted scrypt as access codes. */
 const hashPassword = hashAccessCode;
 const passwordMatches = accessCodeMatches;
-export const PASSWORD_LENGTH = { min: 12, max: 200 };
+export const PASSWORD_LENGTH = PROCTOR_PASSWORD_LENGTH;
 
 /** A generated password: 18 random bytes, base64url (24 characters, 144 bits). */
 export const newPassword = () => randomBytes(18).toString('base64url');
@@ -94,12 +94,6 @@ export async function disableProctorAccount(sql: Sql, proctorId: string, actor: 
   return { disabledAt: row.disabled_at.toISOString(), already: row.already };
 }
 
-export interface ProctorSignInRequest {
-  proctorId: string;
-  password: string;
-  sittingId: string;
-}
-
 /**
  * Exchanges an account's id and password for a proctor token carrying its scope in that sitting.
  * Rate-limited in Redis per address and per account, like candidates' access codes. An unknown
@@ -112,7 +106,7 @@ export class ProctorSignIn {
     this.limiter = new SignInLimiter(deps.redis, deps.prefix, 'proctor-sign-in');
   }
 
-  async signIn(request: ProctorSignInRequest, address: string): Promise<{ token: string; expiresAt: number; scope: ProctorScope }> {
+  async signIn(request: ProctorSignInRequest, address: string): Promise<ProctorSignInReply> {
     await this.limiter.admit(address, request.proctorId);
     const [row] = await this.deps.sql<Array<{ password_hash: string; disabled_at: Date | null; role: 'proctor' | 'admin' | null; districts: string[] | null; centers: string[] | null }>>`
       SELECT a.password_hash, a.disabled_at, s.role, s.districts, s.centers
@@ -121,7 +115,8 @@ export class ProctorSignIn {
     const matches = await passwordMatches(request.password, row?.password_hash ?? (await decoyHash()));
     if (!row || !matches || row.disabled_at) {
       await this.limiter.failed(request.proctorId);
-      throw new ExamhallError('SIGN_IN_FAILED');
+      // the registry's message speaks of candidates' access codes: say what is meant here (the same for every cause)
+      throw new ExamhallError('SIGN_IN_FAILED', 'the proctor id or password is not right');
     }
     if (!row.role) throw new ExamhallError('SCOPE_FORBIDDEN', `no scope in sitting ${request.sittingId}`);
     const scope: ProctorScope = { sittingId: request.sittingId, role: row.role, districts: row.districts ?? [], centers: row.centers ?? [] };

@@ -1,4 +1,4 @@
-import { EVENTS, NAMESPACES, SIGN_IN_PATH } from '@examhall/shared';
+import { EVENTS, NAMESPACES, PROCTOR_SIGN_IN_PATH, ProctorSignInRequest, SIGN_IN_PATH, SignInRequest } from '@examhall/shared';
 import type { Config } from '../config/config.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
@@ -16,6 +16,7 @@ import { PresenceRecorder } from '../proctor/presence.js';
 import { AlertRecorder } from '../proctor/alerts.js';
 import { ProctorActions } from '../proctor/actions.js';
 import { AccessCodeSignIn } from '../auth/access-codes.js';
+import { ProctorSignIn } from '../auth/proctor-accounts.js';
 import { startHeartbeat } from '../proctor/gateway-liveness.js';
 import { addressResolver } from './client-address.js';
 import { signInRoute } from './sign-in-route.js';
@@ -82,6 +83,8 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
   // the fail-fast connection: while Redis is down the check asks Postgres at once instead of waiting
   const revocations = new RevocationChecker({ sql, redis: producer, config, logger });
   const signIn = new AccessCodeSignIn({ sql, redis: producer, tokens, prefix: config.REDIS_PREFIX, ttlS: config.TOKEN_TTL_S });
+  // the same service (and Redis counters) as the office API's /api/v1/proctor-sign-in: limits are shared
+  const proctorSignIn = new ProctorSignIn({ sql, redis: producer, tokens, prefix: config.REDIS_PREFIX, ttlS: config.TOKEN_TTL_S });
   const engine = await bindEngine(
     config,
     {
@@ -115,7 +118,10 @@ export async function startGateway(config: Config, sql: Sql, attempts: AttemptSe
     },
     logger,
     loadStaticSite(config.WEB_DIST || undefined),
-    { [SIGN_IN_PATH]: signInRoute(signIn, logger) },
+    {
+      [SIGN_IN_PATH]: signInRoute('candidate', SignInRequest, signIn, logger),
+      [PROCTOR_SIGN_IN_PATH]: signInRoute('proctor', ProctorSignInRequest, proctorSignIn, logger),
+    },
   );
   connectionCount = () => engine.io.engine.clientsCount;
   guards.watch(engine.io);

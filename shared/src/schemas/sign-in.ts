@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EpochMs, ExternalId } from './ids.js';
+import { ProctorScope } from './proctor.js';
 
 /** Where the gateway answers sign-in with an access code (POST, JSON). */
 export const SIGN_IN_PATH = '/api/sign-in' as const;
@@ -25,3 +26,25 @@ export const SignInReply = z.object({
   expiresAt: EpochMs,
 });
 export type SignInReply = z.infer<typeof SignInReply>;
+
+/** Where the gateway answers a proctor's sign-in with account id and password (POST, JSON). */
+export const PROCTOR_SIGN_IN_PATH = '/api/proctor-sign-in' as const;
+
+/** Proctor passwords: set with 12 to 200 characters; a sign-in accepts any non-empty one up to the maximum (a wrong one is SIGN_IN_FAILED, not BAD_REQUEST). */
+export const PROCTOR_PASSWORD_LENGTH = { min: 12, max: 200 } as const;
+
+/** POST /api/proctor-sign-in (gateway) and /api/v1/proctor-sign-in (office API): an account's password for a proctor token in one sitting. */
+export const ProctorSignInRequest = z.object({
+  sittingId: ExternalId,
+  proctorId: ExternalId,
+  password: z.string().min(1).max(PROCTOR_PASSWORD_LENGTH.max),
+});
+export type ProctorSignInRequest = z.infer<typeof ProctorSignInRequest>;
+
+/** The token carries this scope; the dashboard may show it before connecting. */
+export const ProctorSignInReply = z.object({
+  token: z.string(),
+  expiresAt: EpochMs,
+  scope: ProctorScope,
+});
+export type ProctorSignInReply = z.infer<typeof ProctorSignInReply>;

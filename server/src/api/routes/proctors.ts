@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiErrorBody, ExternalId } from '@examhall/shared';
+import { ApiErrorBody, ExternalId, ProctorSignInReply, ProctorSignInRequest } from '@examhall/shared';
 import { PASSWORD_LENGTH, ProctorSignIn, createProctorAccount, disableProctorAccount, listProctorAccounts, setProctorScope } from '../../auth/proctor-accounts.js';
 import { TokenRevoker } from '../../auth/revocations.js';
 import { TokenService } from '../../auth/tokens.js';
@@ -75,10 +75,10 @@ export const proctorRoutes: RouteModule = (app, deps) => {
     config: { public: true },
     schema: {
       tags: ['proctors'],
-      summary: "A proctor's sign-in: account id and password for a token with its scope in the sitting (no API key). Wrong password and unknown account both give SIGN_IN_FAILED; too many give SIGN_IN_RATE_LIMITED",
+      summary: "A proctor's sign-in: account id and password for a token with its scope in the sitting (no API key). Wrong password and unknown account both give SIGN_IN_FAILED; too many give SIGN_IN_RATE_LIMITED. The gateway answers the same at POST /api/proctor-sign-in (shared limits)",
       security: [],
-      body: z.object({ proctorId: ExternalId, password: z.string().min(1).max(PASSWORD_LENGTH.max), sittingId: ExternalId }),
-      response: { 200: z.object({ token: z.string(), expiresAt: z.number(), scope: Scope }), ...SIGN_IN_ERRORS },
+      body: ProctorSignInRequest,
+      response: { 200: ProctorSignInReply, ...SIGN_IN_ERRORS },
     },
   }, async (request) => signIn.signIn(request.body, clientAddress(request.socket.remoteAddress ?? '', request.headers['x-forwarded-for'])));
 };
