@@ -38,6 +38,8 @@ export interface CandidateSocketData {
   session?: Session;
   /** closed because a newer device took the attempt over */
   replaced?: boolean;
+  /** when this socket took its attempt over (ms): a takeover notice from an earlier join leaves it alone */
+  tookOverAt?: number;
 }
 
 export type CandidateSocket = Socket<CandidateClientEvents, CandidateServerEvents, Record<string, never>, CandidateSocketData>;
@@ -105,7 +107,7 @@ export function setUpCandidateNamespace(nsp: CandidateNamespace, deps: Candidate
       const rejoin = socket.data.session !== undefined;
       socket.data.attempt = joined;
       await socket.join(attemptRoom(joined.attemptId));
-      lifecycle.takeOver(joined.attemptId, socket.id);
+      lifecycle.takeOver(socket, joined.attemptId);
       if (!rejoin) await presence.joined(socket, joined, prior);
       if (debug) log().debug({ attempt: joined.attemptId, status: joined.status }, 'joined');
       if (joined.status === 'lobby') {

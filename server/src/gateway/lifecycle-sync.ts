@@ -51,20 +51,23 @@ export function syncLifecycle(nsp: CandidateNamespace, logger: Logger) {
     logger.info({ sitting: notice.sittingId, sockets: sockets.length }, 'sitting started: papers delivered');
   }) as never);
 
-  const replaceLocal = (attemptId: string, keepSocketId: string) => {
+  // `since`: when the new device joined. A socket that joined later (on this gateway, while the
+  // notice was on its way) is the newer device and stays; gateway clocks agree to well under the
+  // few ms a notice takes (a socket enters the attempt room and gets its time in the same tick).
+  const replaceLocal = (attemptId: string, keepSocketId: string, since = Number.POSITIVE_INFINITY) => {
     for (const socket of localSockets(nsp, attemptRoom(attemptId))) {
-      if (socket.id === keepSocketId) continue;
+      if (socket.id === keepSocketId || (socket.data.tookOverAt ?? 0) > since) continue;
       socket.data.replaced = true;
       socket.emit(EVENTS.sessionReplaced, { attemptId });
       socket.disconnect(true);
     }
   };
   // one message per join was a Redis publish, and a decode on every other gateway, per candidate
-  nsp.on(SESSION_REPLACED as never, ((attemptId: string, keepSocketId: string) => replaceLocal(attemptId, keepSocketId)) as never);
-  nsp.on(SESSIONS_REPLACED as never, ((pairs: [string, string][]) => {
-    for (const [attemptId, keepSocketId] of pairs) replaceLocal(attemptId, keepSocketId);
+  nsp.on(SESSION_REPLACED as never, ((attemptId: string, keepSocketId: string, since?: number) => replaceLocal(attemptId, keepSocketId, since)) as never);
+  nsp.on(SESSIONS_REPLACED as never, ((takeovers: [string, string, number?][]) => {
+    for (const [attemptId, keepSocketId, since] of takeovers) replaceLocal(attemptId, keepSocketId, since);
   }) as never);
-  let takeovers: [string, string][] = [];
+  let takeovers: [string, string, number][] = [];
   const sendTakeovers = () => {
     const pairs = takeovers;
     takeovers = [];
@@ -78,9 +81,10 @@ export function syncLifecycle(nsp: CandidateNamespace, logger: Logger) {
       if (startedAt !== undefined) startInLobby(socket, sittingId, startedAt);
     },
     /** the newest device owns the attempt: older sockets, on any gateway, are told and closed */
-    takeOver(attemptId: string, socketId: string) {
-      replaceLocal(attemptId, socketId);
-      if (takeovers.push([attemptId, socketId]) === 1) setTimeout(sendTakeovers, TAKEOVER_COALESCE_MS);
+    takeOver(socket: CandidateSocket, attemptId: string) {
+      const at = (socket.data.tookOverAt = Date.now());
+      replaceLocal(attemptId, socket.id);
+      if (takeovers.push([attemptId, socket.id, at]) === 1) setTimeout(sendTakeovers, TAKEOVER_COALESCE_MS);
     },
   };
 }

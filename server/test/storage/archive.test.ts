@@ -77,7 +77,7 @@ describe('archive --sitting', () => {
 
   it('writes one gzipped JSON Lines file per table with the counts and sha256 the manifest states', async () => {
     const expected = await countsOf(CLOSED_A);
-    expect(expected).toMatchObject({ attempts: 6, answers: 18, answer_events: 36, question_scores: 6, presence_events: 12, presence: 6, alerts: 6, audit_log: 13 }); // audit: 6 starts (start-attempt), 6 submits, 1 pause
+    expect(expected).toMatchObject({ attempts: 6, answers: 18, answer_events: 36, question_scores: 6, presence_events: 12, presence: 6, alerts: 6, audit_log: 14 }); // audit: the seed's sitting.created, 6 starts (start-attempt), 6 submits, 1 pause
     const result = await archiveSitting(env.sql, options(CLOSED_A, 'a-copy'));
     const manifest = JSON.parse(readFileSync(result.manifest, 'utf8')) as { sitting_id: string; tables: { table: string; file: string; rows: number; sha256: string }[] };
     expect(manifest.sitting_id).toBe(CLOSED_A);
