@@ -1,16 +1,40 @@
 /**
- * A candidate in the terminal: joins with a token, answers every question of its paper through the
- * SDK, and waits until the server says every answer is committed.
- *   npm run demo:candidate -- --token <token> [--url http://127.0.0.1:8080]
+ * A candidate in the terminal: joins with a token (or signs in with an access code, as the exam page
+ * does), answers every question of its paper through the SDK, waits until the server says every
+ * answer is committed, and with --submit hands the attempt in.
+ *   npm run demo:candidate -- --token <token> [--url http://127.0.0.1:8080] [--submit]
+ *   npm run demo:candidate -- --sitting S --candidate C --access-code CODE [--url …] [--submit]
  */
 import { parseArgs } from 'node:util';
-import { randomAnswer } from '@examhall/shared';
+import { SIGN_IN_PATH, randomAnswer } from '@examhall/shared';
 import { ExamClient } from '../src/index.js';
 
-const { values } = parseArgs({ options: { token: { type: 'string' }, url: { type: 'string', default: 'http://127.0.0.1:8080' } } });
-if (!values.token) {
-  process.stderr.write('usage: npm run demo:candidate -- --token <token> [--url http://127.0.0.1:8080]\n');
+const { values } = parseArgs({
+  options: {
+    token: { type: 'string' },
+    url: { type: 'string', default: 'http://127.0.0.1:8080' },
+    sitting: { type: 'string' },
+    candidate: { type: 'string' },
+    'access-code': { type: 'string' },
+    submit: { type: 'boolean', default: false },
+  },
+});
+if (!values.token && !(values.sitting && values.candidate && values['access-code'])) {
+  process.stderr.write('usage: npm run demo:candidate -- (--token <token> | --sitting S --candidate C --access-code CODE) [--url http://127.0.0.1:8080] [--submit]\n');
   process.exit(2);
+}
+if (!values.token) {
+  const response = await fetch(new URL(SIGN_IN_PATH, values.url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sittingId: values.sitting, candidateId: values.candidate, accessCode: values['access-code'] }),
+  });
+  const body = (await response.json()) as { token?: string; error?: { code: string; message: string } };
+  if (!body.token) {
+    process.stderr.write(`demo candidate: sign-in refused: ${body.error?.code ?? response.status} ${body.error?.message ?? ''}\n`);
+    process.exit(1);
+  }
+  values.token = body.token;
 }
 
 let client: ExamClient;
@@ -39,6 +63,10 @@ try {
   for (const question of paper.questions) await client.saveAnswer(question.id, randomAnswer(question));
   await client.waitUntilDrained(30_000);
   process.stdout.write(`all ${paper.questions.length} answers committed\n`);
+  if (values.submit) {
+    const submitted = await client.submit();
+    process.stdout.write(`submitted: ${JSON.stringify(submitted)}\n`);
+  }
 } catch (err) {
   process.stderr.write(`demo candidate failed: ${(err as Error).message}\n`);
   process.exitCode = 1;

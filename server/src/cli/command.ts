@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import type { Config } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
@@ -39,6 +40,12 @@ export const stringOpt = (values: CliValues, name: string): string | undefined =
 /** `a,b, c` → ['a', 'b', 'c'] */
 export const listOpt = (values: CliValues, name: string): string[] =>
   (stringOpt(values, name) ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+/**
+ * A file name the user typed, made absolute against the folder they typed it in: `npm run examhall`
+ * runs the CLI inside server/ (npm workspaces), and npm keeps the caller's folder in INIT_CWD.
+ */
+export const userPath = (path: string): string => resolve(process.env.INIT_CWD ?? process.cwd(), path);
 
 /** Runs `work` with a pool on a migrated schema, and always closes the pool. */
 export async function withDatabase<T>(config: Config, work: (sql: Sql) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -35,6 +35,16 @@ export function envFor(config: Config, extra: Record<string, string> = {}): Node
     NODE_ENV: 'test',
     ...extra,
   };
+}
+
+/** Runs one `examhall <command>` as a separate process on the test's schema; never throws. */
+export function runCli(config: Config, args: string[], extra: Record<string, string> = {}, stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', cliPath, ...args], { env: envFor(config, extra), maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
 }
 
 /** Spawns `examhall <role>` as a real separate process (so it can be SIGKILLed). */

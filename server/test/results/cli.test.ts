@@ -2,27 +2,17 @@
  * The `results` CLI group as a separate process on the test's schema: the essay queue as JSON Lines,
  * grading (audited as the CLI operator), item statistics as JSON, and coded refusals with exit code 2.
  */
-import { execFile } from 'node:child_process';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AttemptServices } from '../../src/attempts/services.js';
 import { createTestEnv, type TestEnv } from '../helpers/env.js';
-import { envFor } from '../helpers/processes.js';
+import { runCli } from '../helpers/processes.js';
 import { choice, createFinishedSitting, openAttemptServices, text } from './fixture.js';
 
 let env: TestEnv;
 let attempts: AttemptServices;
 let ids: Map<string, string>;
-const cliPath = join(dirname(fileURLToPath(import.meta.url)), '../../src/cli.ts');
 
-function examhall(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', cliPath, ...args], { env: envFor(env.config, { USER: 'grader' }) }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const examhall = (...args: string[]) => runCli(env.config, args, { USER: 'grader' });
 
 beforeAll(async () => {
   env = await createTestEnv();

@@ -4,7 +4,7 @@ import { importExamDefinition } from '../../exam/import.js';
 import { importQtiPackage } from '../../exam/qti/import-qti.js';
 import { importRoster } from '../../roster/roster-import.js';
 import { ROSTER_COLUMNS, ROSTER_OPTIONAL_COLUMNS } from '../../roster/roster-csv.js';
-import { positiveInt, stringOpt, UsageError, withDatabase, type CliCommand } from '../command.js';
+import { positiveInt, stringOpt, UsageError, userPath, withDatabase, type CliCommand } from '../command.js';
 
 export const importCommands: CliCommand[] = [
   {
@@ -13,7 +13,7 @@ export const importCommands: CliCommand[] = [
     summary: 'one exam version from JSON (the ExamDefinition schema in shared/); content and keys stored apart;\nimporting the same version again changes nothing, other content under a stored version is a CONFLICT',
     run: ({ config, positionals }) =>
       withDatabase(config, async (sql) => {
-        const file = positionals[0];
+        const file = positionals[0] && userPath(positionals[0]);
         if (!file) throw new UsageError('import exam needs a JSON file');
         let input: unknown;
         try {
@@ -35,7 +35,7 @@ written on any; the version defaults to the next free one (or the latest, if its
     options: { 'exam-id': { type: 'string' }, version: { type: 'string' } },
     run: ({ config, values, positionals }) =>
       withDatabase(config, async (sql) => {
-        const file = positionals[0];
+        const file = positionals[0] && userPath(positionals[0]);
         if (!file) throw new UsageError('import qti needs a zip file');
         const version = values.version === undefined ? undefined : positiveInt(values.version, 1);
         const result = await importQtiPackage(sql, file, { examId: stringOpt(values, 'exam-id'), version });
@@ -53,7 +53,7 @@ one transaction (nothing on any error), upserted by id (re-import updates); --si
     options: { sitting: { type: 'string' } },
     run: ({ config, values, positionals }) =>
       withDatabase(config, async (sql) => {
-        const file = positionals[0];
+        const file = positionals[0] && userPath(positionals[0]);
         if (!file) throw new UsageError('import roster needs a CSV file');
         const result = await importRoster(sql, file, {
           sittingId: stringOpt(values, 'sitting'),

@@ -3,7 +3,7 @@ import { itemStatistics } from '../../results/item-stats.js';
 import { gradeEssay, listEssays, type EssayState } from '../../results/essays.js';
 import { writeExport } from '../../results/export.js';
 import type { ExportFormat, ExportShape } from '../../results/export-format.js';
-import { cliActor, positiveInt, stringOpt, UsageError, withDatabase, type CliCommand, type CliValues } from '../command.js';
+import { cliActor, positiveInt, stringOpt, UsageError, userPath, withDatabase, type CliCommand, type CliValues } from '../command.js';
 
 const requireOpt = (values: CliValues, name: string, command: string): string => {
   const v = stringOpt(values, name);
@@ -81,7 +81,8 @@ export const resultCommands: CliCommand[] = [
     options: { sitting: { type: 'string' }, district: { type: 'string' }, center: { type: 'string' }, format: { type: 'string' }, shape: { type: 'string' }, out: { type: 'string' } },
     run: ({ config, values }) =>
       withDatabase(config, async (sql) => {
-        const path = stringOpt(values, 'out');
+        const out = stringOpt(values, 'out');
+        const path = out && userPath(out);
         let reported = 0;
         const result = await writeExport(sql, {
           sittingId: requireOpt(values, 'sitting', 'results export'),

@@ -1,5 +1,5 @@
 import { archiveSitting } from '../../archive/archive-sitting.js';
-import { cliActor, stringOpt, UsageError, withDatabase, type CliCommand } from '../command.js';
+import { cliActor, stringOpt, UsageError, userPath, withDatabase, type CliCommand } from '../command.js';
 
 export const storageCommands: CliCommand[] = [
   {
@@ -16,7 +16,7 @@ transaction, only after every file was re-read and verified`,
         if (!sittingId) throw new UsageError('archive needs --sitting ID');
         const result = await archiveSitting(sql, {
           sittingId,
-          outDir: stringOpt(values, 'out') ?? `archives/${sittingId}`,
+          outDir: userPath(stringOpt(values, 'out') ?? `archives/${sittingId}`),
           purge: values.purge === true,
           actor: cliActor(),
         });
