@@ -39,7 +39,7 @@ export interface ArchiveResult {
  * the append-only tables (migration 009) and refuses if any count differs from the files'.
  */
 export async function archiveSitting(sql: Sql, o: ArchiveOptions): Promise<ArchiveResult> {
-  await assertClosed(sql, o.sittingId);
+  await assertClosed(sql, o.sittingId, o.purge);
   const outDir = resolve(o.outDir);
   const manifestPath = join(outDir, 'manifest.json');
   const taken = [manifestPath, ...ARCHIVE_TABLES.map((t) => join(outDir, fileOf(t)))].filter((f) => existsSync(f));
@@ -62,10 +62,18 @@ export async function archiveSitting(sql: Sql, o: ArchiveOptions): Promise<Archi
   return { sittingId: o.sittingId, outDir, manifest: manifestPath, manifestSha256, tables, purged: o.purge };
 }
 
+/**
+ * A purge waits this long after the window (plus grace) closed: answers accepted just before the
+ * close may still sit in the queue (a worker outage holds them longer), and the flush of a purged
+ * attempt's batch would find no attempt to write to.
+ */
+export const PURGE_SETTLE_S = 15 * 60;
+
 /** Refuses a sitting whose window (plus grace) is still open or which has attempts not yet final. */
-async function assertClosed(sql: Sql, sittingId: string): Promise<void> {
-  const [s] = await sql.unsafe<{ closes_at: Date; open: boolean; active: number }[]>(
+async function assertClosed(sql: Sql, sittingId: string, purge: boolean): Promise<void> {
+  const [s] = await sql.unsafe<{ closes_at: Date; open: boolean; settling: boolean; active: number }[]>(
     `SELECT s.closes_at, s.closes_at + make_interval(secs => s.grace_s) > now() AS open,
+            s.closes_at + make_interval(secs => s.grace_s + ${PURGE_SETTLE_S}) > now() AS settling,
             (SELECT count(*)::int FROM attempts a WHERE a.sitting_id = s.id AND a.status IN ('lobby', 'in_progress')) AS active
      FROM sittings s WHERE s.id = $1`,
     [sittingId],
@@ -73,6 +81,7 @@ async function assertClosed(sql: Sql, sittingId: string): Promise<void> {
   if (!s) throw new ExamhallError('NOT_FOUND', `no sitting ${sittingId}`);
   if (s.open) throw new ExamhallError('CONFLICT', `sitting ${sittingId} is still open (closes ${s.closes_at.toISOString()}, plus grace); archive it after it closes`);
   if (s.active > 0) throw new ExamhallError('CONFLICT', `sitting ${sittingId} has ${s.active} attempt(s) still in the lobby or in progress; archive it once they are finalised`);
+  if (purge && s.settling) throw new ExamhallError('CONFLICT', `sitting ${sittingId} closed less than ${PURGE_SETTLE_S / 60} minutes ago: answers may still be queued; archive without --purge now, purge later`);
 }
 
 /** Every table's rows from one REPEATABLE READ snapshot, so the files agree with each other. */
@@ -92,7 +101,7 @@ async function exportSnapshot(sql: Sql, sittingId: string, outDir: string): Prom
 async function purgeSitting(sql: Sql, o: ArchiveOptions, tables: ArchivedTable[], manifestSha256: string, outDir: string): Promise<void> {
   await sql.begin(async (tx) => {
     await tx.unsafe('SELECT id FROM sittings WHERE id = $1 FOR UPDATE', [o.sittingId]);
-    await assertClosed(tx as unknown as Sql, o.sittingId);
+    await assertClosed(tx as unknown as Sql, o.sittingId, true);
     await tx.unsafe("SELECT set_config('examhall.archiving', $1, true)", [o.sittingId]);
     for (const t of ARCHIVE_TABLES) {
       const deleted = (await tx.unsafe(deleteRows(t), [o.sittingId])).count;

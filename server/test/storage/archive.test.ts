@@ -75,6 +75,12 @@ describe('archive --sitting', () => {
     await expect(archiveSitting(env.sql, options('no-such-sitting', 'none'))).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('archives a sitting that closed minutes ago, but purges it only after the queue had time to settle', async () => {
+    await seedDemo(env.sql, { candidates: 2, sittingId: 'just-closed', opensInMinutes: -65, windowHours: 1, graceSeconds: 0 });
+    await expect(archiveSitting(env.sql, options('just-closed', 'just-closed-purge', true))).rejects.toMatchObject({ code: 'CONFLICT', message: /answers may still be queued/ });
+    expect((await archiveSitting(env.sql, options('just-closed', 'just-closed'))).purged).toBe(false);
+  });
+
   it('writes one gzipped JSON Lines file per table with the counts and sha256 the manifest states', async () => {
     const expected = await countsOf(CLOSED_A);
     expect(expected).toMatchObject({ attempts: 6, answers: 18, answer_events: 36, question_scores: 6, presence_events: 12, presence: 6, alerts: 6, audit_log: 14 }); // audit: the seed's sitting.created, 6 starts (start-attempt), 6 submits, 1 pause
