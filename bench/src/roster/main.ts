@@ -35,8 +35,14 @@ try {
   const file = join(dir, 'roster.csv');
   await writeRoster(file, rows);
   await migrate(backend.sql, backend.config.DATABASE_SCHEMA);
+  // memory: sampled through both imports; the importer keeps the ids it has seen, never the rows
+  const mb = () => Math.round(process.memoryUsage().rss / 1048576);
+  const before = mb();
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, mb())), 50);
   const first = await importRoster(backend.sql, file);
   const again = await importRoster(backend.sql, file);
+  clearInterval(sampler);
   if (first.errors.length || again.errors.length) throw new Error(`import refused: ${JSON.stringify([...first.errors, ...again.errors].slice(0, 3))}`);
   const perS = (r: { rows: number; ms: number }) => Math.round(r.rows / (r.ms / 1000));
   process.stdout.write(`${JSON.stringify({
@@ -45,7 +51,9 @@ try {
     import_rows_per_s: perS(first),
     reimport_ms: Math.round(again.ms),
     reimport_rows_per_s: perS(again),
-    rss_mb_after: Math.round(process.memoryUsage().rss / 1048576),
+    rss_mb_before: before,
+    rss_mb_peak: peak,
+    rss_mb_after: mb(),
   })}\n`);
 } finally {
   await dropStackData(backend).catch(() => undefined);
