@@ -49,11 +49,19 @@ function attemptFields(r: ExportRow) {
   };
 }
 
+/**
+ * Text that a spreadsheet would run as a formula (= + - @, or a leading tab or CR) gets a leading
+ * apostrophe in CSV, as OWASP advises for CSV injection: roster names pass many hands before the
+ * office opens the export in Excel. JSON Lines keep every value as stored.
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+const inertText = (value: unknown) => (typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : value);
+
 /** CSV (RFC 4180 quoting by csv-stringify; null → empty cell) for one batch of rows, header separately. */
 export function csvLines(rows: readonly ExportRow[], shape: ExportShape, questionIds: readonly string[]): string {
   const records = rows.map((r) => {
     const fields = attemptFields(r);
-    const base: unknown[] = ATTEMPT_COLUMNS.map((c) => fields[c]);
+    const base: unknown[] = ATTEMPT_COLUMNS.map((c) => inertText(fields[c]));
     return shape === 'wide'
       ? [...base, ...questionIds.map((q) => r.points?.[q] ?? null)]
       : [...base, r.question_id, r.question_points, r.question_max_points, r.question_status];

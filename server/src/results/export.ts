@@ -57,19 +57,23 @@ export async function prepareExport(sql: Sql, request: ExportRequest): Promise<P
 
 const attemptColumns = (sql: Sql) => sql`
   c.id AS candidate_id, c.name AS candidate_name, ce.district_id AS district, ce.id AS center, c.batch, c.slot,
-  a.status, a.started_at, a.submitted_at, a.score::float8 AS score, a.max_score::float8 AS max_score, a.scoring_status`;
+  coalesce(a.status, 'absent') AS status, a.started_at, a.submitted_at, a.score::float8 AS score, a.max_score::float8 AS max_score, a.scoring_status`;
 
-/** One row per attempt, its points by question id (null before it is scored). */
+/**
+ * One row per enrolled candidate: its attempt, with points by question id (null before it is
+ * scored), or status `absent` when it never joined (an office's result sheet lists everyone).
+ */
 function wideQuery(sql: Sql, request: ExportRequest) {
   return sql<ExportRow[]>`
     SELECT ${attemptColumns(sql)},
            -- one index scan per attempt (faster than joining the paper's question list per attempt);
            -- json, since postgres.js reads a NULL element of a float8[] as NaN
            (SELECT json_object_agg(qs.question_id, qs.points::float8) FROM question_scores qs WHERE qs.attempt_id = a.id) AS points
-    FROM attempts a
-    JOIN candidates c ON c.id = a.candidate_id
+    FROM sitting_candidates sc
+    JOIN candidates c ON c.id = sc.candidate_id
     JOIN centers ce ON ce.id = c.center_id
-    WHERE a.sitting_id = ${request.sittingId} AND ${scopeCondition(sql, request)}
+    LEFT JOIN attempts a ON a.sitting_id = sc.sitting_id AND a.candidate_id = sc.candidate_id
+    WHERE sc.sitting_id = ${request.sittingId} AND ${scopeCondition(sql, request)}
     ORDER BY ce.district_id, ce.id, c.id`;
 }
 
@@ -84,10 +88,11 @@ function longQuery(sql: Sql, request: ExportRequest, questionIds: string[]) {
     SELECT t.*, x.question_id, x.question_points, x.question_max_points, x.question_status
     FROM (
       SELECT a.id AS attempt_id, ${attemptColumns(sql)}
-      FROM attempts a
-      JOIN candidates c ON c.id = a.candidate_id
+      FROM sitting_candidates sc
+      JOIN candidates c ON c.id = sc.candidate_id
       JOIN centers ce ON ce.id = c.center_id
-      WHERE a.sitting_id = ${request.sittingId} AND ${scopeCondition(sql, request)}
+      LEFT JOIN attempts a ON a.sitting_id = sc.sitting_id AND a.candidate_id = sc.candidate_id
+      WHERE sc.sitting_id = ${request.sittingId} AND ${scopeCondition(sql, request)}
       ORDER BY ce.district_id, ce.id, c.id
     ) t
     CROSS JOIN LATERAL (

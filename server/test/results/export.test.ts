@@ -36,6 +36,8 @@ beforeAll(async () => {
     { id: 'x-2', name: '=cmd|"/c calc"', center: 'pune-c1', answers: { r2: numeric(1) } },
     { id: 'x-4', name: 'Still Writing', center: 'pune-c2', answers: {}, finish: false },
   ]);
+  await runQuery(env.sql, 'upsert-candidates', [['x-5'], ['pune-c2'], ['Never Came'], [0]]);
+  await runQuery(env.sql, 'enroll-candidates', ['exp', ['x-5']]);
   // 'big': many batches of attempts (without question scores), inserted directly
   await runQuery(env.sql, 'upsert-sitting', ['big', 'results-exam', 1, 'big', new Date(Date.now() - 60_000), new Date(Date.now() + 86_400_000), 3600, 0, 'on_join']);
   await env.sql`INSERT INTO candidates (id, center_id, name) SELECT 'big-' || lpad(i::text, 6, '0'), 'nashik-c1', 'Big ' || i FROM generate_series(1, ${BIG}) i`;
@@ -60,21 +62,24 @@ describe('CSV export', () => {
     const header = (parse(res.body, { to_line: 1 }) as string[][])[0];
     expect(header).toEqual([...HEADER, 'points_r1', 'points_r2', 'points_r3', 'points_r4']);
     const rows = csvOf(res.body);
-    expect(rows.map((r) => r.candidate_id)).toEqual(['x-1', 'x-2', 'x-3', 'x-4']);
+    expect(rows.map((r) => r.candidate_id)).toEqual(['x-1', 'x-2', 'x-3', 'x-4', 'x-5']);
     expect(rows[0]).toMatchObject({
       candidate_name: tricky, district: 'mumbai', center: 'mumbai-c1', status: 'submitted', score: '4', max_score: '9',
       scoring_status: 'pending_manual', points_r1: '1', points_r2: '1', points_r3: '2', points_r4: '0', batch: '', slot: '',
     });
     expect(new Date(rows[0]!.submitted_at!).getTime()).toBeGreaterThan(Date.now() - 600_000);
-    expect(rows[1]).toMatchObject({ candidate_name: '=cmd|"/c calc"', score: '0', points_r1: '0', points_r2: '0' });
+    // a name a spreadsheet would run as a formula is made inert in CSV (JSON keeps it as stored)
+    expect(rows[1]).toMatchObject({ candidate_name: '\'=cmd|"/c calc"', score: '0', points_r1: '0', points_r2: '0' });
     expect(rows[2]).toMatchObject({ candidate_name: 'Plain Name', score: '2', points_r3: '1', scoring_status: 'scored' });
     // started, not finished: no score and no points yet
     expect(rows[3]).toMatchObject({ status: 'in_progress', score: '', submitted_at: '', points_r1: '', points_r4: '' });
+    // enrolled, never joined: listed as absent
+    expect(rows[4]).toMatchObject({ candidate_name: 'Never Came', status: 'absent', started_at: '', score: '', points_r1: '' });
   });
 
   it('long: one row per attempt × question, filtered by district and by center', async () => {
     const pune = csvOf((await api.call('GET', '/api/v1/sittings/exp/export?format=csv&shape=long&district=pune')).body);
-    expect(pune.map((r) => `${r.candidate_id}/${r.question_id}`)).toEqual(['x-2', 'x-3', 'x-4'].flatMap((c) => ['r1', 'r2', 'r3', 'r4'].map((q) => `${c}/${q}`)));
+    expect(pune.map((r) => `${r.candidate_id}/${r.question_id}`)).toEqual(['x-2', 'x-3', 'x-4', 'x-5'].flatMap((c) => ['r1', 'r2', 'r3', 'r4'].map((q) => `${c}/${q}`)));
     expect(pune.find((r) => r.candidate_id === 'x-3' && r.question_id === 'r3')).toMatchObject({ points: '1', max_points: '2', question_status: 'scored' });
     expect(pune.find((r) => r.candidate_id === 'x-3' && r.question_id === 'r2')).toMatchObject({ points: '0', question_status: 'unanswered' });
     expect(pune.find((r) => r.candidate_id === 'x-4' && r.question_id === 'r1')).toMatchObject({ points: '', question_status: '' });
@@ -106,7 +111,9 @@ describe('JSON Lines export', () => {
     const lines = res.body.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => `${l.candidate_id}/${l.question_id}/${l.points}`)).toEqual([
       'x-3/r1/1', 'x-3/r2/0', 'x-3/r3/1', 'x-3/r4/0', 'x-4/r1/null', 'x-4/r2/null', 'x-4/r3/null', 'x-4/r4/null',
+      'x-5/r1/null', 'x-5/r2/null', 'x-5/r3/null', 'x-5/r4/null',
     ]);
+    expect(lines.at(-1)).toMatchObject({ candidate_id: 'x-5', status: 'absent' });
   });
 });
 
@@ -159,7 +166,7 @@ describe('results export (CLI)', () => {
       const out = join(dir, 'pune.csv');
       const cli = join(dirname(fileURLToPath(import.meta.url)), '../../src/cli.ts');
       const { stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, 'results', 'export', '--sitting', 'exp', '--district', 'pune', '--out', out], { env: envFor(env.config) });
-      expect(stderr).toMatch(/3 rows in [\d.]+ s to /);
+      expect(stderr).toMatch(/4 rows in [\d.]+ s to /);
       const api = (await apiCsv('/api/v1/sittings/exp/export?district=pune'));
       expect(readFileSync(out, 'utf8')).toBe(api);
     } finally {
