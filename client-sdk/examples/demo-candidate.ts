@@ -6,8 +6,8 @@
  *   npm run demo:candidate -- --sitting S --candidate C --access-code CODE [--url …] [--submit]
  */
 import { parseArgs } from 'node:util';
-import { SIGN_IN_PATH, randomAnswer } from '@examhall/shared';
-import { ExamClient } from '../src/index.js';
+import { randomAnswer } from '@examhall/shared';
+import { ExamClient, signInWithAccessCode } from '../src/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -24,17 +24,13 @@ if (!values.token && !(values.sitting && values.candidate && values['access-code
   process.exit(2);
 }
 if (!values.token) {
-  const response = await fetch(new URL(SIGN_IN_PATH, values.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ sittingId: values.sitting, candidateId: values.candidate, accessCode: values['access-code'] }),
-  });
-  const body = (await response.json()) as { token?: string; error?: { code: string; message: string } };
-  if (!body.token) {
-    process.stderr.write(`demo candidate: sign-in refused: ${body.error?.code ?? response.status} ${body.error?.message ?? ''}\n`);
+  try {
+    const reply = await signInWithAccessCode({ sittingId: values.sitting!, candidateId: values.candidate!, accessCode: values['access-code']! }, values.url);
+    values.token = reply.token;
+  } catch (err) {
+    process.stderr.write(`demo candidate: sign-in refused: ${(err as Error).message}\n`);
     process.exit(1);
   }
-  values.token = body.token;
 }
 
 let client: ExamClient;

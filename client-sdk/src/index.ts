@@ -19,3 +19,4 @@ export { decodeTokenClaims, outboxKeyForToken } from './token.js';
 export { ANSWER_BACKOFF, CONNECT_BACKOFF, SUBMIT_BACKOFF, backoffDelay } from './backoff.js';
 export type { BackoffPolicy } from './backoff.js';
 export * from './proctor/index.js';
+export { signInAsProctor, signInWithAccessCode, sittingFromLink } from './sign-in.js';

@@ -2,7 +2,7 @@ import type { ExamClient } from '@examhall/client-sdk';
 import type { FinalStatus } from '@examhall/client-sdk';
 import { clockTime, formatDuration, h, plural, replaceChildren } from './dom.js';
 import { looksLikeToken } from './session-token.js';
-import { signInWithAccessCode, sittingFromLink } from './access-code.js';
+import { signInWithAccessCode, sittingFromLink } from '@examhall/client-sdk';
 import { describeFailure } from './error-text.js';
 
 /** The screens around the paper: sign-in, connecting, lobby, finished and "cannot continue". */
@@ -82,7 +82,8 @@ function accessCodeForm(onToken: (token: string) => void): { form: HTMLFormEleme
     }
     submit.disabled = true;
     error.hidden = true;
-    signInWithAccessCode(...values).then(onToken, (failure: unknown) => {
+    const [sittingId, candidateId, accessCode] = values;
+    signInWithAccessCode({ sittingId, candidateId, accessCode }).then((reply) => onToken(reply.token), (failure: unknown) => {
       submit.disabled = false;
       error.hidden = false;
       error.textContent = describeFailure(failure);

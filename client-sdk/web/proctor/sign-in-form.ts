@@ -1,7 +1,7 @@
 import { ExamhallError } from '@examhall/shared';
 import { byTestId, setText } from './dom.js';
 import { describeFailure } from './error-text.js';
-import { signInWithPassword, sittingFromLink } from './sign-in.js';
+import { signInAsProctor, sittingFromLink } from '@examhall/client-sdk';
 import { looksLikeToken, remember } from './token.js';
 
 /**
@@ -49,7 +49,8 @@ export function askToSignIn(reason?: string, sittingId?: string): Promise<string
       }
       submitButton.disabled = true;
       setText(submitButton, 'Signing in…');
-      signInWithPassword(...values).then(
+      const [sittingId, proctorId, secret] = values;
+      signInAsProctor({ sittingId, proctorId, password: secret }).then(
         (reply) => done(reply.token),
         (failure: unknown) => {
           setText(error, describeFailure(failure));
