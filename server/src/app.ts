@@ -57,7 +57,7 @@ export async function startNode(config: Config, role: Role, logger = createLogge
     logger.info({ concurrency: config.WORKER_CONCURRENCY }, 'workers started');
   }
   if (role === 'gateway' || role === 'all') gateway = await startGateway(config, sql, attempts, logger);
-  const api = role === 'api' || options.withApi ? await startApi({ config, sql, logger }) : undefined;
+  const api = role === 'api' || options.withApi ? await startApi({ config, sql, logger, attempts }) : undefined;
   if (role === 'worker' && config.METRICS_PORT > 0) {
     const metricsRedis = connectRedis(config, { maxRetriesPerRequest: 1 });
     metricsRedis.on('error', () => undefined); // scrapes show the queue as unreadable; the workers log Redis errors

@@ -48,6 +48,8 @@ export class AttemptNotices {
         return this.notice('The exam has resumed. The clock is running again.');
       case 'unlocked':
         return this.notice('Your exam is unlocked. You can continue.');
+      case 'retimed':
+        return this.notice(retimeText(before, update));
       default:
         return;
     }
@@ -90,6 +92,12 @@ export class AttemptNotices {
 }
 
 /** "Your time was extended by 10 minutes." from the deadlines before and after. */
+function retimeText(before: Timing | undefined, after: Timing): string {
+  const moved = before?.deadline != null && after.deadline !== null ? after.deadline - before.deadline : 0;
+  if (Math.abs(moved) < 30_000) return 'The exam office changed the timing of this sitting. The clock shows your time.';
+  return `The exam office changed the timing of this sitting: your time ${moved > 0 ? 'grew' : 'shrank'} by ${describeDuration(Math.abs(moved))}.`;
+}
+
 function extensionText(before: Timing | undefined, after: Timing): string {
   if (!before || before.deadline === null || after.deadline === null) return 'The proctor changed your time.';
   // while paused the server reports the deadline "if the pause ended now": compare time left instead

@@ -5,6 +5,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
 import type { ApiCaller } from '../auth/api-keys.js';
 import type { RedisClient } from '../store/redis.js';
+import type { AttemptServices } from '../attempts/services.js';
 
 /** What every route module gets: the API process's config, pool and logger. */
 export interface ApiDeps {
@@ -13,6 +14,8 @@ export interface ApiDeps {
   logger: Logger;
   /** sign-in rate limits and the token revocation mirror; buildApi connects one when none is given */
   redis: RedisClient;
+  /** to tell gateways and move auto-submits when a sitting's timing changes; buildApi creates them when none are given */
+  attempts: Pick<AttemptServices, 'notifier' | 'scheduler'>;
 }
 
 /** The Fastify instance routes register on: request and response types come from their zod schemas. */

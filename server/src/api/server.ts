@@ -7,15 +7,17 @@ import { errorBody, handleApiError } from './http-errors.js';
 import { acceptRawBodies } from './uploads.js';
 import { ROUTE_MODULES } from './routes/index.js';
 import { connectRedis } from '../store/redis.js';
+import { createAttemptServices } from '../attempts/services.js';
 
 export const OPENAPI_PATH = '/openapi.json';
 
 /** The exam office's HTTP API: every route under /api/v1 needs an API key, unless marked public. */
-export async function buildApi(options: Omit<ApiDeps, 'redis'> & { redis?: ApiDeps['redis'] }): Promise<ApiApp> {
-  // a Redis of its own (closed with the app) unless the caller shares one
+export async function buildApi(options: Omit<ApiDeps, 'redis' | 'attempts'> & Partial<Pick<ApiDeps, 'redis' | 'attempts'>>): Promise<ApiApp> {
+  // a Redis and attempt services of its own (closed with the app) unless the caller shares them
   const redis = options.redis ?? connectRedis(options.config, { maxRetriesPerRequest: 1 });
   if (!options.redis) redis.on('error', (err) => options.logger.warn({ err: err.message }, 'redis connection error'));
-  const deps: ApiDeps = { ...options, redis };
+  const ownAttempts = options.attempts ? undefined : createAttemptServices(options.config, options.sql, options.logger);
+  const deps: ApiDeps = { ...options, redis, attempts: options.attempts ?? ownAttempts! };
   const app = Fastify({ bodyLimit: deps.config.API_BODY_LIMIT_MB * 1024 * 1024, logger: false }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -38,6 +40,7 @@ export async function buildApi(options: Omit<ApiDeps, 'redis'> & { redis?: ApiDe
   app.get(OPENAPI_PATH, { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   for (const register of ROUTE_MODULES) register(app, deps);
   if (!options.redis) app.addHook('onClose', async () => void redis.disconnect());
+  if (ownAttempts) app.addHook('onClose', () => ownAttempts.close());
   await app.ready();
   return app;
 }

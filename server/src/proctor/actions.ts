@@ -8,7 +8,7 @@ import type { ProctorIdentity } from '../auth/tokens.js';
 import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
-import { BulkTiming, type BulkStep } from './bulk-timing.js';
+import { BulkTiming, type ProctorStep } from './bulk-timing.js';
 import { byCandidate, clip, duration, failed, mapLimit, splitOpen, type Performed } from './action-support.js';
 import { compensationSeconds, offlineWithin } from './compensation.js';
 import { dismissTargetedAlerts } from './dismiss-alerts.js';
@@ -151,7 +151,7 @@ export class ProctorActions {
   }
 
   /** extend / pause / resume of every targeted attempt that is open. */
-  private async timing(job: AnyJob, step: BulkStep, seconds?: number): Promise<Performed> {
+  private async timing(job: AnyJob, step: ProctorStep, seconds?: number): Promise<Performed> {
     const { open, outcomes } = splitOpen(job.targets.rows);
     const verb = step === 'extend' ? `extended ${duration(seconds!)}` : step === 'pause' ? 'paused' : 'resumed';
     const details = { action: `proctor.${job.action.kind}` };
@@ -163,7 +163,7 @@ export class ProctorActions {
    * One timing step on these open attempts: through AttemptTiming one by one, or as one bulk
    * transaction for a whole sitting or many attempts (BulkTiming). A feed line for each change.
    */
-  private async applyTiming(job: AnyJob, step: BulkStep, entries: TimingEntry[]): Promise<{ outcomes: ActionOutcome[]; bulk: boolean }> {
+  private async applyTiming(job: AnyJob, step: ProctorStep, entries: TimingEntry[]): Promise<{ outcomes: ActionOutcome[]; bulk: boolean }> {
     const change = { actor: job.actor, reason: job.action.reason! };
     const done = (e: TimingEntry, changed: boolean): ActionOutcome => {
       if (changed) this.line(job, e.row, e.verb);

@@ -8,7 +8,9 @@ import type { Logger } from '../observability/logger.js';
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
 
-export type BulkStep = 'extend' | 'pause' | 'resume';
+/** The proctors' steps; `retime` re-derives deadlines from a sitting's changed timing (the exam office). */
+export type ProctorStep = 'extend' | 'pause' | 'resume';
+export type BulkStep = ProctorStep | 'retime';
 
 export interface BulkItem {
   attemptId: string;
@@ -36,7 +38,7 @@ export interface BulkResult {
 
 type LockedRow = AttemptTimingRow & { attempt_id: string; sitting_id: string };
 
-const REASON = { extend: 'extended', pause: 'paused', resume: 'resumed' } as const;
+const REASON = { extend: 'extended', pause: 'paused', resume: 'resumed', retime: 'retimed' } as const;
 /** rows per statement (all in one transaction): small enough that no result or parameter blocks the event loop long */
 const CHUNK = 2000;
 /** attempts notified and rescheduled between two yields to the event loop */
@@ -75,7 +77,8 @@ export class BulkTiming {
           outcomes.set(row.attempt_id, null);
           const item = byId.get(row.attempt_id)!;
           const after = next(step, before, now, item.seconds);
-          if (sameTiming(before, after)) continue;
+          // a retime changes no part of the attempt: it is due when the stored deadline no longer follows from the sitting's
+          if (step === 'retime' ? row.deadline_at?.getTime() === unpausedDeadline(after) : sameTiming(before, after)) continue;
           const extra = step === 'extend' ? { seconds: item.seconds } : {};
           changes.push({ row, before, after, details: JSON.stringify({ ...change.details, ...item.details, ...extra, reason: change.reason }) });
         }
@@ -127,6 +130,7 @@ export class BulkTiming {
 
 function next(step: BulkStep, before: DeadlineInputs, now: number, seconds = 0): DeadlineInputs {
   if (step === 'extend') return timingSteps.extend(seconds)(before);
+  if (step === 'retime') return before;
   return timingSteps[step](before, now);
 }
 

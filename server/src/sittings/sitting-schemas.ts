@@ -65,5 +65,7 @@ export const SittingView = z.object({
   /** its window is open, it has started, or attempts are running: exam and timing are frozen */
   live: z.boolean(),
   counts: z.object({ enrolled: z.number().int(), inLobby: z.number().int(), inProgress: z.number().int(), finished: z.number().int() }),
+  /** after a change of duration or window: running attempts whose deadline moved with it (told live) */
+  retimedAttempts: z.number().int().optional(),
 });
 export type SittingView = z.infer<typeof SittingView>;

@@ -37,7 +37,7 @@ export const AttemptUpdated = z.object({
   paused: z.boolean(),
   /** a proctor holds the attempt (no answers, clock running) */
   locked: z.boolean(),
-  reason: z.enum(['started', 'extended', 'paused', 'resumed', 'submitted', 'auto_submitted', 'locked', 'unlocked', 'terminated']),
+  reason: z.enum(['started', 'extended', 'paused', 'resumed', 'submitted', 'auto_submitted', 'locked', 'unlocked', 'terminated', 'retimed']),
   serverTime: EpochMs,
 });
 export type AttemptUpdated = z.infer<typeof AttemptUpdated>;

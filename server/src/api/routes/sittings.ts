@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { enrolCandidates } from '../../sittings/enrolments.js';
 import { EnrolmentRequest, SittingCreate, SittingPatch, SittingView, SlotName } from '../../sittings/sitting-schemas.js';
 import { createSitting, getSitting, sittingViews, updateSitting } from '../../sittings/sittings-service.js';
+import { movesDeadlines, retimeRunningAttempts } from '../../sittings/retime.js';
 import { actorOf, type RouteModule } from '../context.js';
 import { ERROR_RESPONSES, SittingParams } from './common.js';
 
@@ -10,7 +11,8 @@ import { ERROR_RESPONSES, SittingParams } from './common.js';
  * While a sitting is live its exam and timing are frozen: a PATCH that changes them needs
  * `override: { reason }` (audited as sitting.changed_during_window) or gets CHANGE_FROZEN (409).
  */
-export const sittingRoutes: RouteModule = (app, { sql }) => {
+export const sittingRoutes: RouteModule = (app, deps) => {
+  const { sql } = deps;
   app.post('/api/v1/sittings', {
     schema: {
       tags: ['sittings'],
@@ -41,7 +43,13 @@ export const sittingRoutes: RouteModule = (app, { sql }) => {
       body: SittingPatch,
       response: { 200: SittingView, ...ERROR_RESPONSES },
     },
-  }, async (request) => updateSitting(sql, request.params.sittingId, request.body, { actor: actorOf(request.caller) }));
+  }, async (request) => {
+    const actor = actorOf(request.caller);
+    const view = await updateSitting(sql, request.params.sittingId, request.body, { actor });
+    if (!movesDeadlines(request.body)) return view;
+    const reason = request.body.override?.reason ?? 'sitting timing changed';
+    return { ...view, retimedAttempts: await retimeRunningAttempts(deps, request.params.sittingId, { actor, reason }) };
+  });
 
   app.post('/api/v1/sittings/:sittingId/enrolments', {
     schema: {

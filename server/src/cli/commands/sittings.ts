@@ -3,7 +3,9 @@ import type { z } from 'zod';
 import { enrolCandidates } from '../../sittings/enrolments.js';
 import { EnrolmentRequest, SittingCreate, SittingPatch, type SittingView } from '../../sittings/sitting-schemas.js';
 import { createSitting, getSitting, sittingViews, updateSitting } from '../../sittings/sittings-service.js';
-import { cliActor, listOpt, stringOpt, UsageError, withDatabase, type CliCommand, type CliValues } from '../command.js';
+import { cliActor, listOpt, stringOpt, UsageError, withAttemptServices, withDatabase, type CliCommand, type CliValues } from '../command.js';
+import { movesDeadlines, retimeRunningAttempts } from '../../sittings/retime.js';
+import { createLogger } from '../../observability/logger.js';
 
 const scheduleOptions = {
   exam: { type: 'string' }, 'exam-version': { type: 'string' }, title: { type: 'string' }, opens: { type: 'string' }, closes: { type: 'string' },
@@ -54,16 +56,22 @@ export const sittingCommands: CliCommand[] = [
   {
     name: 'sitting update',
     args: 'ID [any of the create options] [--override "REASON"]',
-    summary: 'change a sitting; while it is live its exam and timing are frozen (CHANGE_FROZEN) unless --override\ngives a reason, which is audited (the title and slot may always change)',
+    summary: 'change a sitting; while it is live its exam and timing are frozen (CHANGE_FROZEN) unless --override\ngives a reason, which is audited (the title and slot may always change); a new duration or window\nmoves the deadlines of attempts already running, and their candidates see it at once',
     options: { ...scheduleOptions, override: { type: 'string' } },
     run: ({ config, values, positionals }) =>
-      withDatabase(config, async (sql) => {
+      withAttemptServices(config, async ({ sql, attempts }) => {
         const id = positionals[0];
         if (!id) throw new UsageError('sitting update needs the sitting id');
         const reason = stringOpt(values, 'override');
         const patch = parse(SittingPatch, { ...scheduleFields(values), ...(reason !== undefined ? { override: { reason } } : {}) });
         if (Object.keys(patch).filter((k) => k !== 'override').length === 0) throw new UsageError('sitting update: nothing to change; give at least one option');
-        printSitting(await updateSitting(sql, id, patch, { actor: cliActor() }));
+        const actor = cliActor();
+        const view = await updateSitting(sql, id, patch, { actor });
+        if (!movesDeadlines(patch)) return JSON.stringify(view);
+        // running attempts follow the new duration or window at once (their candidates are told)
+        const logger = createLogger({ ...config, LOG_LEVEL: 'warn' }, 'cli');
+        const retimedAttempts = await retimeRunningAttempts({ sql, logger, attempts }, id, { actor, reason: reason ?? 'sitting timing changed' });
+        return JSON.stringify({ ...view, retimedAttempts });
       }),
   },
   {
