@@ -113,8 +113,13 @@ type Mutation =
   | { op: 'replace'; path: Path; with: unknown }
   | { op: 'addKey'; path: Path; key: string; with: unknown };
 
-/** Sets an own property, even `__proto__` (a plain assignment would change the prototype instead). */
+/**
+ * Sets an own property, even `__proto__` (a plain assignment would change the prototype instead).
+ * An array's `length` cannot be redefined (and a key named "length" on an array never reaches the
+ * wire: JSON sends only its elements), so that mutation is a no-op.
+ */
 function setOwn(target: object, k: string | number, v: unknown): void {
+  if (Array.isArray(target) && k === 'length') return;
   Object.defineProperty(target, k, { value: v, enumerable: true, writable: true, configurable: true });
 }
 
