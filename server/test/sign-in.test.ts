@@ -82,3 +82,20 @@ describe('sign-in with an access code', () => {
     expect(limited).toBe(35 - 30);
   });
 });
+
+describe('sign-in while Redis cannot count attempts', () => {
+  it('is refused with the retryable REDIS_UNAVAILABLE, not as too many attempts', async () => {
+    const { Redis } = await import('ioredis');
+    const { SignInLimiter } = await import('../src/auth/sign-in-limiter.js');
+    const { freePort } = await import('./helpers/processes.js');
+    // a real client towards a port where nothing listens, failing fast like the gateway's
+    const unreachable = new Redis({ port: await freePort(), enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
+    unreachable.on('error', () => undefined);
+    try {
+      const limiter = new SignInLimiter(unreachable, env.config.REDIS_PREFIX, 'sign-in');
+      await expect(limiter.admit('203.0.113.9', 'cand-000001')).rejects.toMatchObject({ code: 'REDIS_UNAVAILABLE', error: { retryable: true } });
+    } finally {
+      unreachable.disconnect();
+    }
+  });
+});

@@ -32,6 +32,7 @@ const PLAIN: Partial<Record<ErrorCode, string>> = {
   OVERLOADED: 'The exam server is busy. Your answers are kept on this device and sent again automatically.',
   QUEUE_UNAVAILABLE: 'The exam server is busy. Your answers are kept on this device and sent again automatically.',
   STORE_UNAVAILABLE: 'The exam server is busy. Your answers are kept on this device and sent again automatically.',
+  REDIS_UNAVAILABLE: 'The exam server is busy. Please try again in a moment.',
   INTERNAL: 'Something went wrong on the exam server. Your answers are kept on this device and sent again automatically.',
   ACK_TIMEOUT: 'The exam server did not answer in time. Your answers are kept on this device.',
   CONNECTION_LOST: 'The connection to the exam server was lost. Your answers are kept on this device.',

@@ -15,7 +15,7 @@ export class SignInLimiter {
   private addressKey = (address: string) => `${this.prefix}:${this.kind}:address:${address}`;
   private accountKey = (account: string) => `${this.prefix}:${this.kind}:failures:${account}`;
 
-  /** Counts this request against the address; throws SIGN_IN_RATE_LIMITED over either limit (or when Redis cannot count). */
+  /** Counts this request against the address; throws SIGN_IN_RATE_LIMITED over either limit, REDIS_UNAVAILABLE when Redis cannot count. */
   async admit(address: string, account: string): Promise<void> {
     const [requests, failures] = await this.counts(this.addressKey(address), this.accountKey(account));
     if (requests > SIGN_IN_LIMITS.requestsPerAddress || failures >= SIGN_IN_LIMITS.failuresPerAccount) throw new ExamhallError('SIGN_IN_RATE_LIMITED');
@@ -38,8 +38,9 @@ export class SignInLimiter {
       const results = await countAddress().get(accountKey).exec();
       return [Number(results?.[0]?.[1] ?? 0), Number(results?.[2]?.[1] ?? 0)];
     } catch {
-      // without the counters there is no rate limit: refuse rather than allow unlimited guessing
-      throw new ExamhallError('SIGN_IN_RATE_LIMITED', 'rate limiter unavailable');
+      // without the counters there is no rate limit: refuse rather than allow unlimited guessing, and
+      // say so (503, retryable) instead of blaming the person for attempts they never made
+      throw new ExamhallError('REDIS_UNAVAILABLE', 'sign-in attempts cannot be counted; try again in a moment');
     }
   }
 }
