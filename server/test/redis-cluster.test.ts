@@ -133,7 +133,8 @@ describe.skipIf(!available)('Redis Cluster mode', () => {
     const [row] = await env!.sql.unsafe<{ center_id: string }[]>('SELECT center_id FROM candidates WHERE id = $1', [CANDIDATE]);
     const history = `${prefix}:feed:${env!.seeded.sittingId}:${row!.center_id}`;
     const historyOwner = await ownerOf(history);
-    await waitFor(async () => Number(await cluster!.cli(historyOwner, 'llen', history)) > 0, 5000, 'the feed history in the cluster');
+    // the saves' lines, not just the connect line: they come after the worker's commit, batched
+    await waitFor(async () => (await cluster!.cli(historyOwner, 'lrange', history, '0', '-1')).includes('"saved"'), 10_000, 'the saves in the feed history in the cluster');
     // gateway B writes presence to Postgres in batches: the snapshot reads it from there
     await waitFor(async () => (await env!.sql.unsafe('SELECT 1 FROM presence WHERE attempt_id = $1 AND online', [attemptId])).length > 0, 5000, 'online presence');
     await proctor.connect();
