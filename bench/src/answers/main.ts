@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { candidateId } from '../../../server/src/exam/seed.js';
 import { loadConfig } from '../../../server/src/config/config.js';
 import { USAGE, parseBenchArgs, type BenchArgs } from './args.js';
-import { closeChildLog, killAllChildren, setChildLog } from '../common/children.js';
+import { argsOrExit, logChildrenTo } from '../common/bench-run.js';
+import { closeChildLog, killAllChildren } from '../common/children.js';
 import { CpuSampler, stackCpuGroups } from '../common/cpu.js';
 import { startAnswersFleet, type AnswersFleet } from './fleet.js';
 import { zeroCounters, type Counters } from './ipc.js';
@@ -196,17 +197,8 @@ async function doAbort(reason: string): Promise<never> {
 }
 
 async function main(): Promise<void> {
-  let args: BenchArgs | 'help';
-  try {
-    args = parseBenchArgs(process.argv.slice(2));
-  } catch (err) {
-    log(`bench: ${(err as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (args === 'help') return void process.stdout.write(`${USAGE}\n`);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  setChildLog(join(RESULTS_DIR, `answers-${stamp}.log`));
-  log(`bench: server and load process output goes to bench/results/answers-${stamp}.log`);
+  const args = argsOrExit('bench', parseBenchArgs, USAGE);
+  const { stamp } = logChildrenTo('bench', RESULTS_DIR, 'answers');
   const timer = setTimeout(() => void abort(`global timeout of ${args.timeoutS} s reached in phase "${phase}"`), args.timeoutS * 1000);
   process.once('SIGINT', () => void abort('interrupted'));
   process.once('SIGTERM', () => void abort('terminated'));

@@ -10,7 +10,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { candidateId, seedDemo } from '../../../server/src/exam/seed.js';
 import { migrate } from '../../../server/src/store/migrate.js';
-import { closeChildLog, forkTs, killAllChildren, pidsOf, setChildLog, stopChild } from '../common/children.js';
+import { argsOrExit, logChildrenTo } from '../common/bench-run.js';
+import { closeChildLog, forkTs, killAllChildren, pidsOf, stopChild } from '../common/children.js';
 import { CpuSampler, stackCpuGroups } from '../common/cpu.js';
 import { LoadFleet } from '../common/fleet.js';
 import { rssKb, sumKb } from '../common/proc-stats.js';
@@ -283,18 +284,9 @@ function abort(reason: string): Promise<never> {
 }
 
 async function main(): Promise<void> {
-  let args: CapacityArgs | 'help';
-  try {
-    args = parseCapacityArgs(process.argv.slice(2));
-  } catch (err) {
-    log(`capacity: ${(err as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (args === 'help') return void process.stdout.write(`${USAGE}\n`);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const args = argsOrExit('capacity', parseCapacityArgs, USAGE);
   const reportDir = resolve(args.reportDir ?? join(HERE, '../../results'));
-  setChildLog(join(reportDir, `capacity-${stamp}.log`));
-  log(`capacity: server and load process output goes to ${join(reportDir, `capacity-${stamp}.log`)}`);
+  const { stamp } = logChildrenTo('capacity', reportDir, 'capacity');
   const timer = setTimeout(() => void abort(`global timeout of ${args.timeoutS} s reached in phase "${phase}"`), args.timeoutS * 1000);
   process.once('SIGINT', () => void abort('interrupted'));
   process.once('SIGTERM', () => void abort('terminated'));

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../../server/src/config/config.js';
 import { candidateId } from '../../../server/src/exam/seed.js';
 import { freshStackSettings, openBackend, prepareDatabase, startStack, waitUntil, type Backend, type RunningStack } from '../answers/stack.js';
-import { closeChildLog, killAllChildren, pidsOf, setChildLog } from '../common/children.js';
+import { argsOrExit, logChildrenTo } from '../common/bench-run.js';
+import { closeChildLog, killAllChildren, pidsOf } from '../common/children.js';
 import { CpuSampler } from '../common/cpu.js';
 import { LoadFleet } from '../common/fleet.js';
 import { USAGE, parseChaosArgs, type ChaosArgs } from './args.js';
@@ -201,17 +202,8 @@ function cleanupServices(): void {
 }
 
 async function main(): Promise<void> {
-  let args: ChaosArgs | 'help';
-  try {
-    args = parseChaosArgs(process.argv.slice(2));
-  } catch (err) {
-    log(`chaos: ${(err as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (args === 'help') return void process.stdout.write(`${USAGE}\n`);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  setChildLog(join(RESULTS_DIR, `chaos-${stamp}.log`));
-  log(`chaos: server and load process output goes to bench/results/chaos-${stamp}.log`);
+  const args = argsOrExit('chaos', parseChaosArgs, USAGE);
+  const { stamp } = logChildrenTo('chaos', RESULTS_DIR, 'chaos');
   const timer = setTimeout(() => void abort(`global timeout of ${args.timeoutS} s reached`), args.timeoutS * 1000);
   process.once('SIGINT', () => void abort('interrupted'));
   process.once('SIGTERM', () => void abort('terminated'));

@@ -12,7 +12,8 @@ import { candidateId, seedDemo } from '../../../server/src/exam/seed.js';
 import { migrate } from '../../../server/src/store/migrate.js';
 import { createAttemptServices, type AttemptServices } from '../../../server/src/attempts/services.js';
 import { startSitting } from '../../../server/src/attempts/start-signal.js';
-import { closeChildLog, killAllChildren, setChildLog } from '../common/children.js';
+import { argsOrExit, logChildrenTo } from '../common/bench-run.js';
+import { closeChildLog, killAllChildren } from '../common/children.js';
 import { CpuSampler, stackCpuGroups } from '../common/cpu.js';
 import { dropStackData, freshStackSettings, openBackend, startStack, type Backend, type RunningStack } from '../answers/stack.js';
 import { USAGE, parseStartArgs, type StartArgs } from './args.js';
@@ -200,17 +201,8 @@ async function doAbort(reason: string): Promise<never> {
 }
 
 async function main(): Promise<void> {
-  let args: StartArgs | 'help';
-  try {
-    args = parseStartArgs(process.argv.slice(2));
-  } catch (err) {
-    log(`bench:start: ${(err as Error).message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (args === 'help') return void process.stdout.write(`${USAGE}\n`);
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const logPath = join(RESULTS_DIR, `start-${stamp}.log`);
-  setChildLog(logPath);
+  const args = argsOrExit('bench:start', parseStartArgs, USAGE);
+  const { stamp, logPath } = logChildrenTo('bench:start', RESULTS_DIR, 'start');
   const timer = setTimeout(() => void abort(`global timeout of ${args.timeoutS} s reached in phase "${phase}"`), args.timeoutS * 1000);
   process.once('SIGINT', () => void abort('interrupted'));
   process.once('SIGTERM', () => void abort('terminated'));
