@@ -134,4 +134,11 @@ describe('import-roster: batch and slot columns', () => {
     }
     expect(await count('candidates', `id LIKE 'ht-%'`)).toBe(0);
   });
+
+  it('refuses an empty file by line instead of importing nothing', async () => {
+    const path = join(dir, 'empty.csv');
+    writeFileSync(path, '\n\n');
+    const result = await importRoster(env.sql, path);
+    expect(result.errors).toEqual([{ line: 1, message: expect.stringContaining('empty file') }]);
+  });
 });

@@ -50,7 +50,7 @@ export const ERRORS = {
   STORE_UNAVAILABLE: { message: 'The database is unreachable; retry later', retryable: true },
   INTERNAL: { message: 'Unexpected server error; retry later', retryable: true },
   RATE_LIMITED: { message: 'This connection sends frames too fast; slow down and retry later', retryable: true },
-  REDIS_UNAVAILABLE: { message: 'Redis is unreachable; nothing was changed, retry later', retryable: true },
+  REDIS_UNAVAILABLE: { message: 'Redis is unreachable; retry later (the detail says what was done)', retryable: true },
 
   // exam office: HTTP API and CLI (authoring, roster, access, results)
   NOT_FOUND: { message: 'No such resource', retryable: false },

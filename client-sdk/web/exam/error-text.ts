@@ -59,7 +59,7 @@ export function describeFailure(error: unknown): string {
 /** Codes that mean the token itself is no good: sign in again. */
 export function isSignInProblem(error: unknown): boolean {
   const code = errorCode(error);
-  return code === 'AUTH_INVALID' || code === 'AUTH_EXPIRED' || code === 'AUTH_REQUIRED';
+  return code === 'AUTH_INVALID' || code === 'AUTH_EXPIRED' || code === 'AUTH_REQUIRED' || code === 'TOKEN_REVOKED';
 }
 
 export function isRetryable(error: unknown): boolean {

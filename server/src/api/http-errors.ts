@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ExamhallError, ImportInvalidError, protocolError, type ApiErrorBody, type ErrorCode } from '@examhall/shared';
+import { ExamhallError, ImportInvalidError, NOT_STORABLE, protocolError, type ApiErrorBody, type ErrorCode } from '@examhall/shared';
+import { isDatabaseUnavailable } from '../gateway/handlers.js';
 import type { Logger } from '../observability/logger.js';
 
 /** The HTTP status of each registry code the API can answer with (anything else is 400). */
@@ -54,6 +55,11 @@ export function handleApiError(logger: Logger) {
     if (status !== undefined && status >= 400 && status < 500) {
       return reply.code(400).send(errorBody('BAD_REQUEST', err.message));
     }
+    if (isDatabaseUnavailable(err)) return reply.code(503).send(errorBody('STORE_UNAVAILABLE'));
+    // text Postgres cannot store (NUL, an unpaired surrogate in JSON) in any field: the statement
+    // failed whole, so nothing was written; say which rule, not INTERNAL
+    const pgCode = (err as { code?: string }).code;
+    if (pgCode === '22021' || pgCode === '22P05') return reply.code(400).send(errorBody('BAD_REQUEST', `text ${NOT_STORABLE}`));
     logger.error({ err, url: request.url, method: request.method }, 'api request failed');
     return reply.code(500).send(errorBody('INTERNAL'));
   };

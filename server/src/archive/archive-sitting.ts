@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { ExamhallError } from '@examhall/shared';
 import type { Sql } from '../store/db.js';
 import { runQuery } from '../store/queries.js';
-import { ARCHIVE_TABLES, deleteRows, fileOf, selectRows } from './archive-tables.js';
+import { ARCHIVE_TABLES, deleteRows, digestRows, fileOf, selectRows, type ArchiveTable } from './archive-tables.js';
 import { readBackJsonLinesGz, writeJsonLinesGz, type WrittenFile } from './jsonl-gz.js';
 
 export const ARCHIVE_FORMAT = 'examhall-archive/1';
@@ -20,6 +20,8 @@ export interface ArchiveOptions {
 export interface ArchivedTable extends WrittenFile {
   table: string;
   file: string;
+  /** digestRows() of the exported rows, from the export's snapshot */
+  digest: string;
 }
 
 export interface ArchiveResult {
@@ -91,7 +93,7 @@ async function exportSnapshot(sql: Sql, sittingId: string, outDir: string): Prom
     const tables: ArchivedTable[] = [];
     for (const t of ARCHIVE_TABLES) {
       const written = await writeJsonLinesGz(join(outDir, fileOf(t)), tx.unsafe(selectRows(t), [sittingId]).cursor(CURSOR_ROWS));
-      tables.push({ table: t.table, file: fileOf(t), ...written });
+      tables.push({ table: t.table, file: fileOf(t), ...written, digest: await digestOf(tx as unknown as Sql, t, sittingId) });
     }
     return { sitting: sitting!, tables };
   })) as { sitting: object; tables: ArchivedTable[] };
@@ -104,15 +106,24 @@ async function purgeSitting(sql: Sql, o: ArchiveOptions, tables: ArchivedTable[]
     await assertClosed(tx as unknown as Sql, o.sittingId, true);
     await tx.unsafe("SELECT set_config('examhall.archiving', $1, true)", [o.sittingId]);
     for (const t of ARCHIVE_TABLES) {
+      const archived = tables.find((a) => a.table === t.table)!;
+      const digest = await digestOf(tx as unknown as Sql, t, o.sittingId);
       const deleted = (await tx.unsafe(deleteRows(t), [o.sittingId])).count;
-      const archived = tables.find((a) => a.table === t.table)!.rows;
-      if (deleted !== archived) {
-        throw new ExamhallError('CONFLICT', `${t.table}: ${deleted} rows now, ${archived} in the archive (rows changed since the export); nothing purged, run the archive again`);
+      if (deleted !== archived.rows) {
+        throw new ExamhallError('CONFLICT', `${t.table}: ${deleted} rows now, ${archived.rows} in the archive (rows changed since the export); nothing purged, run the archive again`);
+      }
+      if (digest !== archived.digest) {
+        throw new ExamhallError('CONFLICT', `${t.table}: rows changed since the export (same count, other content); nothing purged, run the archive again`);
       }
     }
     await tx.unsafe("SELECT set_config('examhall.archiving', '', true)");
     await audit(tx as unknown as Sql, o, { out: outDir, manifest_sha256: manifestSha256, purged: true, rows: rowCounts(tables) });
   });
+}
+
+async function digestOf(sql: Sql, t: ArchiveTable, sittingId: string): Promise<string> {
+  const [row] = await sql.unsafe<{ digest: string }[]>(digestRows(t), [sittingId]);
+  return row!.digest;
 }
 
 const rowCounts = (tables: ArchivedTable[]) => Object.fromEntries(tables.map((t) => [t.table, t.rows]));

@@ -26,4 +26,11 @@ export const ARCHIVE_TABLES: readonly ArchiveTable[] = [
 
 export const selectRows = (t: ArchiveTable) => `SELECT * FROM ${t.table} WHERE ${t.where}`;
 export const deleteRows = (t: ArchiveTable) => `DELETE FROM ${t.table} WHERE ${t.where}`;
+/**
+ * An order-independent digest of the rows' content (a sum of 60-bit slices of each row's md5): the
+ * purge compares it with the export's, so a row changed since (an essay graded, say), not only a
+ * row added or removed, stops the purge.
+ */
+export const digestRows = (t: ArchiveTable) =>
+  `SELECT coalesce(sum(('x' || substr(md5(x::text), 1, 15))::bit(60)::bigint), 0)::text AS digest FROM ${t.table} x WHERE ${t.where}`;
 export const fileOf = (t: ArchiveTable) => `${t.table}.jsonl.gz`;

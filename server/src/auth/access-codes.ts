@@ -44,7 +44,16 @@ export const decoyHash = () => (decoy ??= hashAccessCode(newAccessCode()));
 
 /** Issues fresh codes to these candidates of the sitting (all of them when `candidateIds` is empty). */
 export async function issueAccessCodes(sql: Sql, sittingId: string, candidateIds: string[] = []): Promise<{ candidateId: string; accessCode: string }[]> {
-  const ids = candidateIds.length > 0 ? candidateIds : (await runQuery<{ candidate_id: string }>(sql, 'sitting-candidate-ids', [sittingId])).map((r) => r.candidate_id);
+  const [sitting] = await runQuery(sql, 'sitting-summary', [sittingId]);
+  if (!sitting) throw new ExamhallError('SITTING_NOT_FOUND', `no sitting ${sittingId}`);
+  const enrolled = (await runQuery<{ candidate_id: string }>(sql, 'sitting-candidate-ids', [sittingId])).map((r) => r.candidate_id);
+  // a list is checked whole before any code is made: a typo is named, not silently skipped
+  const ids = candidateIds.length > 0 ? [...new Set(candidateIds)] : enrolled;
+  if (candidateIds.length > 0) {
+    const known = new Set(enrolled);
+    const missing = ids.filter((id) => !known.has(id));
+    if (missing.length > 0) throw new ExamhallError('NOT_FOUND', `not enrolled in sitting ${sittingId}: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ` and ${missing.length - 10} more` : ''}`);
+  }
   const issued: { candidateId: string; accessCode: string }[] = [];
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500).map((candidateId) => ({ candidateId, accessCode: newAccessCode() }));

@@ -15,6 +15,22 @@ export const PASSWORD_LENGTH = PROCTOR_PASSWORD_LENGTH;
 /** A generated password: 18 random bytes, base64url (24 characters, 144 bits). */
 export const newPassword = () => randomBytes(18).toString('base64url');
 
+/**
+ * A scope change or a disable is committed before the account's earlier tokens are revoked (the
+ * revocation needs Redis). If Redis refuses, the caller hears what stands and that repeating the
+ * same call (idempotent) revokes them, instead of a bare "nothing was changed".
+ */
+export async function thenRevoke<T>(done: string, revoke: () => Promise<T>): Promise<T> {
+  try {
+    return await revoke();
+  } catch (err) {
+    if (err instanceof ExamhallError && err.code === 'REDIS_UNAVAILABLE') {
+      throw new ExamhallError('REDIS_UNAVAILABLE', `${done}, but its earlier tokens are not revoked yet: repeat the same call to revoke them`);
+    }
+    throw err;
+  }
+}
+
 export interface ProctorAccount {
   id: string;
   name: string;

@@ -47,11 +47,14 @@ export const listOpt = (values: CliValues, name: string): string[] =>
  */
 export const userPath = (path: string): string => resolve(process.env.INIT_CWD ?? process.cwd(), path);
 
-/** Runs `work` with a pool on a migrated schema, and always closes the pool. */
+/**
+ * Runs `work` with a pool, and always closes it. Only `migrate`, `seed` and `demo` change the schema
+ * (`migrate: true`): an office command run against a live database never takes the migration lock.
+ */
 export async function withDatabase<T>(config: Config, work: (sql: Sql) => Promise<T>, options: { migrate?: boolean } = {}): Promise<T> {
   const sql = connectDatabase(config);
   try {
-    if (options.migrate !== false) await migrate(sql, config.DATABASE_SCHEMA);
+    if (options.migrate) await migrate(sql, config.DATABASE_SCHEMA);
     return await work(sql);
   } finally {
     await sql.end({ timeout: 5 });

@@ -67,6 +67,10 @@ main(process.argv.slice(2)).catch((err: unknown) => {
     if (Array.isArray(problems)) for (const p of problems.slice(0, 200)) process.stderr.write(`  ${describeProblem(p)}\n`);
     process.exit(2);
   }
+  if ((err as { code?: string }).code === '42P01') {
+    process.stderr.write(`examhall: ${(err as Error).message}: is DATABASE_SCHEMA migrated? Run: npm run examhall -- migrate\n`);
+    process.exit(2);
+  }
   process.stderr.write(`examhall: ${(err as Error).stack ?? String(err)}\n`);
   process.exit(1);
 });

@@ -18,7 +18,8 @@ export function toProtocolError(err: unknown, logger: LoggerSource): ProtocolErr
   return protocolError('INTERNAL');
 }
 
-function isDatabaseUnavailable(err: unknown): boolean {
+/** Postgres unreachable or restarting: STORE_UNAVAILABLE (retryable), not INTERNAL. */
+export function isDatabaseUnavailable(err: unknown): boolean {
   const code = (err as { code?: string })?.code;
   return code === 'ECONNREFUSED' || code === 'CONNECTION_CLOSED' || code === 'CONNECT_TIMEOUT' || code === 'CONNECTION_DESTROYED' || code === '57P01';
 }

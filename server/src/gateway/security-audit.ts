@@ -46,7 +46,8 @@ export class SecurityAudit {
 
   constructor(private readonly deps: { sql: Sql; logger: Logger; windowMs?: number; rowsPerS?: number }) {
     const rowsPerS = deps.rowsPerS ?? 20;
-    this.rows = new TokenBucket(rowsPerS, rowsPerS, Number.POSITIVE_INFINITY, Date.now());
+    // without overdraw: refusals beyond the budget must not push it into a debt that silences the audit for long
+    this.rows = new TokenBucket(rowsPerS, rowsPerS, Number.POSITIVE_INFINITY, Date.now(), false);
   }
 
   record(kind: SecurityRefusal, source: RefusalSource, details: Record<string, unknown> = {}): void {

@@ -15,6 +15,8 @@ export class TokenBucket {
     private readonly burst: number,
     private readonly cutAfter: number,
     now: number,
+    /** false: a refusal costs nothing (a budget, like the audit's rows a second, rather than a sender's debt) */
+    private readonly overdraw = true,
   ) {
     this.tokens = burst;
     this.last = now;
@@ -25,6 +27,7 @@ export class TokenBucket {
     this.last = now;
     this.tokens = Math.min(this.burst, this.tokens + elapsedS * this.ratePerS) - 1;
     if (this.tokens >= 0) return 'pass';
+    if (!this.overdraw) this.tokens += 1;
     return -this.tokens >= this.cutAfter ? 'cut' : 'limited';
   }
 }

@@ -65,7 +65,9 @@ export function checkRosterHeader(names: string[]): string | undefined {
  */
 export async function* rosterRows(path: string, header?: RosterHeader): AsyncGenerator<{ line: number; row?: RosterRow; error?: string }> {
   let headerProblem: string | undefined;
+  let headerSeen = false;
   const columns = (names: string[]) => {
+    headerSeen = true;
     const trimmed = names.map((n) => n.trim());
     headerProblem = checkRosterHeader(trimmed);
     if (headerProblem) throw new Error(headerProblem);
@@ -84,6 +86,8 @@ export async function* rosterRows(path: string, header?: RosterHeader): AsyncGen
     // a bad header, or a malformed CSV line (unclosed quote, wrong number of columns), ends the parse
     if (headerProblem) return void (yield { line: 1, error: headerProblem });
     const e = err as Error & { lines?: number };
-    yield { line: e.lines ?? 0, error: e.message };
+    return void (yield { line: e.lines ?? 0, error: e.message });
   }
+  // an empty file (or only blank lines) is refused, not imported as nothing
+  if (!headerSeen) yield { line: 1, error: `empty file: the first line must be the header ${ROSTER_COLUMNS.join(',')}` };
 }

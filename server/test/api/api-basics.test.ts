@@ -99,6 +99,24 @@ describe('roster upload (CSV)', () => {
     expect(codes.json().codes.map((c: { candidateId: string }) => c.candidateId).sort()).toEqual(['ak-1', 'ak-2']);
   });
 
+  it('access codes: a repeated id gets one code; an id not enrolled or an unknown sitting is refused by name, nothing issued', async () => {
+    const sitting = env.seeded.sittingId;
+    const twice = await api.call('POST', `/api/v1/sittings/${sitting}/access-codes`, { body: { candidates: ['ak-1', 'ak-1'] } });
+    expect(twice.statusCode).toBe(200);
+    expect(twice.json().codes).toHaveLength(1);
+    const stranger = await api.call('POST', `/api/v1/sittings/${sitting}/access-codes`, { body: { candidates: ['ak-2', 'nobody-9'] } });
+    expect(stranger.statusCode).toBe(404);
+    expect(stranger.json().error).toMatchObject({ code: 'NOT_FOUND', detail: expect.stringContaining('nobody-9') });
+    const noSitting = await api.call('POST', '/api/v1/sittings/no-such-sitting/access-codes', { body: {} });
+    expect(noSitting.json().error.code).toBe('SITTING_NOT_FOUND');
+  });
+
+  it('text Postgres cannot store is BAD_REQUEST, not INTERNAL', async () => {
+    const res = await api.call('POST', `/api/v1/sittings/${env.seeded.sittingId}/enrolments`, { body: { batch: 'B\u0000' } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('BAD_REQUEST');
+  });
+
   it('refuses a JSON body where a CSV is expected', async () => {
     const res = await api.call('POST', '/api/v1/roster', { body: { rows: [] } });
     expect(res.statusCode).toBe(400);

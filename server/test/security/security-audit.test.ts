@@ -45,4 +45,14 @@ describe('security audit rows', () => {
     expect(rows!.n).toBeLessThanOrEqual(4);
     expect(rows!.n).toBeGreaterThanOrEqual(3);
   });
+
+  it('a flood beyond the budget does not silence the audit afterwards (refusals cost no budget)', async () => {
+    const audit = new SecurityAudit({ sql: env.sql, logger, rowsPerS: 3 });
+    for (let i = 0; i < 5000; i++) audit.record('origin_not_allowed', { actor: `address:10.1.${i >> 8}.${i & 255}` });
+    await new Promise((r) => setTimeout(r, 1100)); // one second of budget back
+    audit.record('origin_not_allowed', { actor: 'address:192.0.2.77' });
+    await audit.flush();
+    const rows = await env.sql.unsafe("SELECT 1 FROM audit_log WHERE action = 'security.origin_not_allowed' AND actor = 'address:192.0.2.77'");
+    expect(rows).toHaveLength(1);
+  });
 });

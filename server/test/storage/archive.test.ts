@@ -145,4 +145,23 @@ describe('archive --sitting', () => {
     await expect(archiveSitting(racing, options(CLOSED_B, 'b-raced', true))).rejects.toMatchObject({ code: 'CONFLICT', message: /audit_log: 14 rows now, 13 in the archive/ });
     expect(await countsOf(CLOSED_B)).toEqual({ ...before, audit_log: before.audit_log! + 1 });
   });
+
+  it('purges nothing when a row changed content after the export, even with the same counts', async () => {
+    const before = await countsOf(CLOSED_B);
+    const sql = env.sql;
+    // an essay graded between export and purge: no row added or removed, one row different
+    const racing = new Proxy(sql, {
+      get(target, prop, receiver) {
+        if (prop === 'begin') {
+          return async (...args: unknown[]) => {
+            if (typeof args[0] === 'function') await sql.unsafe("UPDATE question_scores SET points = points + 1 WHERE attempt_id IN (SELECT id FROM attempts WHERE sitting_id = $1)", [CLOSED_B]);
+            return (target.begin as (...a: unknown[]) => unknown)(...args);
+          };
+        }
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    await expect(archiveSitting(racing, options(CLOSED_B, 'b-regraded', true))).rejects.toMatchObject({ code: 'CONFLICT', message: /question_scores: rows changed since the export/ });
+    expect(await countsOf(CLOSED_B)).toEqual(before);
+  });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ApiErrorBody } from '@examhall/shared';
+import { ApiErrorBody, ExternalId } from '@examhall/shared';
 
 /** The error responses most routes can give, for the OpenAPI document. */
 export const ERROR_RESPONSES = { 400: ApiErrorBody, 401: ApiErrorBody, 404: ApiErrorBody, 409: ApiErrorBody, 422: ApiErrorBody } as const;
 
-export const SittingParams = z.object({ sittingId: z.string().min(1).max(200) });
+export const SittingParams = z.object({ sittingId: ExternalId });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ApiErrorBody, ExternalId, ProctorSignInReply, ProctorSignInRequest } from '@examhall/shared';
-import { PASSWORD_LENGTH, ProctorSignIn, createProctorAccount, disableProctorAccount, listProctorAccounts, setProctorScope } from '../../auth/proctor-accounts.js';
+import { PASSWORD_LENGTH, ProctorSignIn, createProctorAccount, disableProctorAccount, listProctorAccounts, setProctorScope, thenRevoke } from '../../auth/proctor-accounts.js';
 import { TokenRevoker } from '../../auth/revocations.js';
 import { TokenService } from '../../auth/tokens.js';
 import { addressResolver } from '../../gateway/client-address.js';
@@ -52,7 +52,7 @@ export const proctorRoutes: RouteModule = (app, deps) => {
   }, async (request) => {
     const actor = actorOf(request.caller);
     const scope = await setProctorScope(sql, request.params.id, { sittingId: request.params.sittingId, ...request.body }, actor);
-    const { notice } = await revoker.revoke({ proctorId: request.params.id }, actor, 'scope changed');
+    const { notice } = await thenRevoke('the scope is set', () => revoker.revoke({ proctorId: request.params.id }, actor, 'scope changed'));
     return { proctorId: request.params.id, scope, tokensRevokedBeforeMs: 'notBeforeMs' in notice ? notice.notBeforeMs : 0 };
   });
 
@@ -67,7 +67,7 @@ export const proctorRoutes: RouteModule = (app, deps) => {
   }, async (request) => {
     const actor = actorOf(request.caller);
     const disabled = await disableProctorAccount(sql, request.params.id, actor);
-    await revoker.revoke({ proctorId: request.params.id }, actor, request.body?.reason ?? 'account disabled');
+    await thenRevoke('the account is disabled', () => revoker.revoke({ proctorId: request.params.id }, actor, request.body?.reason ?? 'account disabled'));
     return { proctorId: request.params.id, disabledAt: disabled.disabledAt, alreadyDisabled: disabled.already };
   });
 

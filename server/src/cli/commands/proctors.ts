@@ -2,7 +2,7 @@ import { createLogger } from '../../observability/logger.js';
 import { connectRedis } from '../../store/redis.js';
 import type { Sql } from '../../store/db.js';
 import type { Config } from '../../config/config.js';
-import { createProctorAccount, disableProctorAccount, listProctorAccounts, setProctorScope } from '../../auth/proctor-accounts.js';
+import { createProctorAccount, disableProctorAccount, listProctorAccounts, setProctorScope, thenRevoke } from '../../auth/proctor-accounts.js';
 import { TokenRevoker, type RevocationTarget } from '../../auth/revocations.js';
 import { cliActor, listOpt, stringOpt, UsageError, withDatabase, type CliCommand, type CliValues } from '../command.js';
 
@@ -60,7 +60,7 @@ export const proctorCommands: CliCommand[] = [
         const scope = { sittingId, role: values.admin ? ('admin' as const) : ('proctor' as const), districts: listOpt(values, 'district'), centers: listOpt(values, 'center') };
         if (scope.role === 'proctor' && scope.districts.length + scope.centers.length === 0) throw new UsageError('proctor scope needs --center, --district or --admin');
         const set = await setProctorScope(sql, id, scope, cliActor());
-        await revoke(config, sql, { proctorId: id }, 'scope changed');
+        await thenRevoke('the scope is set', () => revoke(config, sql, { proctorId: id }, 'scope changed'));
         process.stdout.write(`${JSON.stringify({ proctorId: id, scope: set })}\n`);
       }),
   },
@@ -81,7 +81,7 @@ export const proctorCommands: CliCommand[] = [
       withDatabase(config, async (sql) => {
         const id = requireId(values, 'proctor disable');
         const disabled = await disableProctorAccount(sql, id, cliActor());
-        await revoke(config, sql, { proctorId: id }, stringOpt(values, 'reason') ?? 'account disabled');
+        await thenRevoke('the account is disabled', () => revoke(config, sql, { proctorId: id }, stringOpt(values, 'reason') ?? 'account disabled'));
         process.stdout.write(`proctor ${id} ${disabled.already ? 'was already disabled' : 'disabled'} (${disabled.disabledAt}); its tokens are revoked\n`);
       }),
   },

@@ -68,7 +68,7 @@ async function runDemo(config: Config, candidates: number, sittingId: string, st
     const [row] = await sql.unsafe<{ center_id: string }[]>('SELECT center_id FROM candidates WHERE id = $1', ['cand-000001']);
     const apiKey = (await createApiKey(sql, `demo-${sittingId}`)).key;
     return { firstCenter: row?.center_id ?? '', codes, apiKey };
-  });
+  }, { migrate: true });
   await runRole(config, 'all', { withApi: true });
   const tokens = new TokenService(config);
   const host = config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST;

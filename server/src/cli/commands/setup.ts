@@ -11,7 +11,7 @@ export const setupCommands: CliCommand[] = [
       withDatabase(config, async (sql) => {
         const result = await migrate(sql, config.DATABASE_SCHEMA);
         process.stdout.write(`migrations applied: ${result.applied.length ? result.applied.join(', ') : 'none (up to date)'}\n`);
-      }, { migrate: false }),
+      }),
   },
   {
     name: 'seed',
@@ -26,6 +26,6 @@ export const setupCommands: CliCommand[] = [
           startMode: startModeOf(stringOpt(values, 'start-mode')),
         });
         process.stdout.write(`seeded sitting ${seeded.sittingId} with ${seeded.candidateIds.length} candidates\n`);
-      }),
+      }, { migrate: true }),
   },
 ];
