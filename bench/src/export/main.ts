@@ -8,6 +8,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { intOption } from '../common/options.js';
 import { DEMO_EXAM } from '../../../server/src/exam/demo-exam.js';
 import { importExamDefinition } from '../../../server/src/exam/import.js';
 import { itemStatistics } from '../../../server/src/results/item-stats.js';
@@ -18,8 +19,7 @@ import type { Sql } from '../../../server/src/store/db.js';
 import { dropStackData, freshStackSettings, openBackend } from '../answers/stack.js';
 
 const { values } = parseArgs({ options: { attempts: { type: 'string', default: '40000' } } });
-const attempts = Number(values.attempts);
-if (!Number.isInteger(attempts) || attempts < 1) throw new Error('--attempts must be a positive integer');
+const attempts = intOption('attempts', values.attempts, 40_000);
 const SITTING = 'bench-export';
 
 async function fill(sql: Sql, n: number): Promise<void> {

@@ -7,6 +7,7 @@
  * CPU per check), then sequential checks with Redis unreachable (the Postgres fallback). Last line: JSON.
  */
 import { parseArgs } from 'node:util';
+import { intOption } from '../common/options.js';
 import { RevocationChecker, TokenRevoker, type TokenSubject } from '../../../server/src/auth/revocations.js';
 import { createLogger } from '../../../server/src/observability/logger.js';
 import { migrate } from '../../../server/src/store/migrate.js';
@@ -14,9 +15,10 @@ import { connectRedis } from '../../../server/src/store/redis.js';
 import { dropStackData, freshStackSettings, openBackend } from '../answers/stack.js';
 
 const { values } = parseArgs({ options: { checks: { type: 'string', default: '40000' }, wave: { type: 'string', default: '2000' }, revocations: { type: 'string', default: '1000' } } });
-const CHECKS = Number(values.checks);
-const WAVE = Number(values.wave);
-const REVOCATIONS = Number(values.revocations);
+// checked: a wave of 0 would never finish
+const CHECKS = intOption('checks', values.checks, 40_000);
+const WAVE = intOption('wave', values.wave, 2000);
+const REVOCATIONS = intOption('revocations', values.revocations, 1000);
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
 const subject = (i: number): TokenSubject => ({ kind: 'candidate', subjectId: `cand-${i}`, sittingId: 'bench', tokenId: `jti-${i}`, issuedAtMs: Date.now() });

@@ -8,14 +8,14 @@ import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { intOption } from '../common/options.js';
 import { importRoster } from '../../../server/src/roster/roster-import.js';
 import { ROSTER_ALL_COLUMNS } from '../../../server/src/roster/roster-csv.js';
 import { migrate } from '../../../server/src/store/migrate.js';
 import { dropStackData, freshStackSettings, openBackend } from '../answers/stack.js';
 
 const { values } = parseArgs({ options: { rows: { type: 'string', default: '100000' } } });
-const rows = Number(values.rows);
-if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows must be a positive integer');
+const rows = intOption('rows', values.rows, 100_000, 1, 10_000_000);
 
 async function writeRoster(path: string, n: number): Promise<void> {
   const out = createWriteStream(path);

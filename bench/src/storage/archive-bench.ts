@@ -9,13 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { intOption } from '../common/options.js';
 import { archiveSitting } from '../../../server/src/archive/archive-sitting.js';
 import { connectDatabase } from '../../../server/src/store/db.js';
 import { migrate } from '../../../server/src/store/migrate.js';
 import { BIG_SITTING, SMALL_SITTING, fillSchema } from './fill.js';
 
 const { values } = parseArgs({ options: { attempts: { type: 'string', default: '40000' } } });
-const attempts = Number(values.attempts);
+const attempts = intOption('attempts', values.attempts, 40_000);
 const schema = `archive_bench_${randomBytes(4).toString('hex')}`;
 const sql = connectDatabase({ DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test', DATABASE_SCHEMA: schema, PG_POOL_MAX: 2 });
 const dir = mkdtempSync(join(tmpdir(), 'archive-bench-'));

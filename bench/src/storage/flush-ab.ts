@@ -11,6 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { intOption } from '../common/options.js';
 import { connectDatabase, type Sql } from '../../../server/src/store/db.js';
 import { migrate } from '../../../server/src/store/migrate.js';
 import { flushAnswers } from '../../../server/src/worker/flush.js';
@@ -19,7 +20,7 @@ import { BIG_SITTING, fillSchema } from './fill.js';
 const { values } = parseArgs({
   options: { attempts: { type: 'string', default: '20000' }, batches: { type: 'string', default: '400' }, batch: { type: 'string', default: '100' } },
 });
-const attempts = Number(values.attempts);
+const attempts = intOption('attempts', values.attempts, 20_000);
 const migrationsDir = join(dirname(fileURLToPath(import.meta.url)), '../../../server/src/store/migrations');
 const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const id = randomBytes(4).toString('hex');
@@ -53,8 +54,8 @@ async function main(): Promise<void> {
   for (const [k, sql] of Object.entries(pools)) {
     ids[k] = (await sql.unsafe('SELECT id FROM attempts WHERE sitting_id = $1 ORDER BY candidate_id', [BIG_SITTING])).map((r) => r.id as string);
   }
-  const batches = Number(values.batches);
-  const size = Number(values.batch);
+  const batches = intOption('batches', values.batches, 400);
+  const size = intOption('batch', values.batch, 100);
   const times: Record<string, number[]> = { unpartitioned: [], partitioned: [] };
   for (let b = 0; b < batches; b++) {
     const positions = Array.from({ length: size / 2 }, () => Math.floor(Math.random() * attempts));

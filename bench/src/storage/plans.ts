@@ -11,6 +11,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { intOption } from '../common/options.js';
 import { connectDatabase, type Sql } from '../../../server/src/store/db.js';
 import { migrate } from '../../../server/src/store/migrate.js';
 import { BIG_SITTING, SMALL_SITTING, fillSchema } from './fill.js';
@@ -110,7 +111,7 @@ async function measureAll(phase: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const o = { attempts: Number(values.attempts), questions: Number(values.questions), versions: Number(values.versions) };
+  const o = { attempts: intOption('attempts', values.attempts, 40_000), questions: intOption('questions', values.questions, 20, 1, 1000), versions: intOption('versions', values.versions, 3, 1, 100) };
   log(`storage plans: schema ${schema}, ${o.attempts} + ${Math.floor(o.attempts / 20)} attempts × ${o.questions} answers × ${o.versions} versions`);
   await migrateBeforePartitioning();
   let t = Date.now();

@@ -23,7 +23,12 @@ export class SignInLimiter {
 
   async failed(account: string): Promise<void> {
     const key = this.accountKey(account);
-    await this.redis.multi().incr(key).expire(key, SIGN_IN_LIMITS.accountWindowS).exec();
+    try {
+      await this.redis.multi().incr(key).expire(key, SIGN_IN_LIMITS.accountWindowS).exec();
+    } catch {
+      // the wrong guess could not be counted: refuse it as unavailable, never as a bare 500
+      throw new ExamhallError('REDIS_UNAVAILABLE', 'sign-in attempts cannot be counted; try again in a moment');
+    }
   }
 
   private async counts(addressKey: string, accountKey: string): Promise<[number, number]> {

@@ -1,6 +1,7 @@
 import { AnswerKey, ExamhallError, PaperQuestion } from '@examhall/shared';
 import { z } from 'zod';
 import type { Sql } from '../store/db.js';
+import { FINAL_STATUSES } from '../attempts/state.js';
 import { runQuery } from '../store/queries.js';
 
 /** A sitting's questions in authoring order (the order of export columns and item statistics). */
@@ -18,10 +19,15 @@ export interface SittingPaper {
 const StoredQuestions = z.object({ questions: z.array(PaperQuestion) });
 
 /** Loads the sitting's pinned exam version; SITTING_NOT_FOUND when there is no such sitting. */
-export async function loadSittingPaper(sql: Sql, sittingId: string): Promise<SittingPaper> {
-  const [sitting] = await sql<Array<{ exam_id: string; exam_version: number }>>`
-    SELECT exam_id, exam_version FROM sittings WHERE id = ${sittingId}`;
+/** The sitting's exam version, or SITTING_NOT_FOUND. */
+export async function sittingExam(sql: Sql, sittingId: string): Promise<{ exam_id: string; exam_version: number }> {
+  const [sitting] = await runQuery<{ exam_id: string; exam_version: number }>(sql, 'sitting-summary', [sittingId]);
   if (!sitting) throw new ExamhallError('SITTING_NOT_FOUND', sittingId);
+  return sitting;
+}
+
+export async function loadSittingPaper(sql: Sql, sittingId: string): Promise<SittingPaper> {
+  const sitting = await sittingExam(sql, sittingId);
   const [exam] = await runQuery<{ content: unknown }>(sql, 'load-exam', [sitting.exam_id, sitting.exam_version]);
   const keys = await runQuery<{ question_id: string; key: unknown }>(sql, 'load-exam-keys', [sitting.exam_id, sitting.exam_version]);
   const rubrics = new Map<string, string | undefined>();
@@ -66,4 +72,5 @@ export function scopeCondition(sql: Sql, scope: ResultScope) {
          AND (${scope.center ?? null}::text IS NULL OR ce.id = ${scope.center ?? null})`;
 }
 
-export const FINAL_ATTEMPT_STATUSES = ['submitted', 'auto_submitted', 'terminated'] as const;
+/** FINAL_STATUSES of attempts/state.ts, as a list for SQL `IN`. */
+export const FINAL_ATTEMPT_STATUSES = [...FINAL_STATUSES];
